@@ -7,3 +7,4 @@ export * from './manifest.js';
 export * from './log.js';
 export * from './progress.js';
 export * from './version.js';
+export * from './gradient-check.js';
