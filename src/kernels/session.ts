@@ -1,0 +1,42 @@
+/**
+ * onnxruntime sessions for the workbench's compute graphs: created once per graph and reused.
+ * Threads: `WORKBENCH_THREADS` or all cores (set 1 inside worker threads that run in parallel).
+ */
+import ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
+import { encodeModel, type GraphSpec } from './onnx-proto.js';
+
+export type Tensor = ort.Tensor;
+export const OrtTensor = ort.Tensor;
+
+let threads = Number(process.env.WORKBENCH_THREADS) || availableParallelism();
+
+/** Sets the intra-op thread count for sessions created from now on. */
+export function setKernelThreads(n: number): void {
+  threads = Math.max(1, Math.floor(n));
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+/** The session for a graph, created on first use. `key` names the graph (it must determine it). */
+export function graphSession(key: string, build: () => GraphSpec): Promise<ort.InferenceSession> {
+  const k = `${key}#${threads}`;
+  let s = sessions.get(k);
+  if (!s) {
+    s = ort.InferenceSession.create(encodeModel(build()), {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+    });
+    sessions.set(k, s);
+  }
+  return s;
+}
+
+/** Releases every cached session (e.g. before a worker exits). */
+export async function releaseSessions(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  for (const s of all) await (await s).release();
+}
