@@ -27,6 +27,8 @@ interface Context {
   lower: Float64Array;
   /** 1 on the face, fading to 0 at the sides. */
   front: Float64Array;
+  /** Mean length of the edges at each vertex (metres): random bumps are never narrower than the mesh. */
+  edgeLength: Float64Array;
 }
 
 function context(mesh: HeadMesh): Context {
@@ -35,7 +37,17 @@ function context(mesh: HeadMesh): Context {
   for (let i = 0; i < V; i++) if (mesh.part[i] === 0) skin.push(i);
   const front = new Float64Array(V);
   for (const i of skin) front[i] = smoothstep(0.03, 0.07, mesh.positions[3 * i + 2]!);
-  return { mesh, V, P: mesh.positions, skin, lower: lowerFaceField(mesh, false), front };
+  const edgeLength = new Float64Array(V), count = new Float64Array(V);
+  const F = mesh.faces, P = mesh.positions;
+  for (let f = 0; f < F.length; f += 3) {
+    for (let k = 0; k < 3; k++) {
+      const a = F[f + k]!, b = F[f + ((k + 1) % 3)]!;
+      const l = Math.hypot(P[3 * a]! - P[3 * b]!, P[3 * a + 1]! - P[3 * b + 1]!, P[3 * a + 2]! - P[3 * b + 2]!);
+      edgeLength[a]! += l; edgeLength[b]! += l; count[a]!++; count[b]!++;
+    }
+  }
+  for (let i = 0; i < V; i++) edgeLength[i]! /= Math.max(1, count[i]!);
+  return { mesh, V, P, skin, lower: lowerFaceField(mesh, false), front, edgeLength };
 }
 
 /** Per-vertex field from a function of position (skin only). */
@@ -89,7 +101,7 @@ function randomField(ctx: Context, rng: Rng, centres: number[], sigma: [number, 
   for (let q = 0; q < bumps; q++) {
     const i = rng.pick(centres);
     const c: [number, number, number] = [ctx.P[3 * i]!, ctx.P[3 * i + 1]!, ctx.P[3 * i + 2]!];
-    const s = rng.uniform(sigma[0], sigma[1]);
+    const s = Math.max(rng.uniform(sigma[0], sigma[1]), 2 * ctx.edgeLength[i]!);
     const a: [number, number, number] = [rng.normal(), rng.normal(), rng.normal()];
     items.push({ c, s, a });
     if (symmetric) items.push({ c: [-c[0], c[1], c[2]], s, a: [-a[0], a[1], a[2]] });
@@ -149,7 +161,7 @@ function shapeFields(ctx: Context): Field[] {
   const named = fields.length;
   for (let l = named; l < 300; l++) {
     const local = l > 60;
-    const sig: [number, number] = local ? [0.01, 0.03] : [0.025, 0.07];
+    const sig: [number, number] = local ? [0.013, 0.03] : [0.025, 0.07];
     const field = randomField(ctx, rng, rng.chance(0.7) ? faceVerts : skin, sig, local ? 3 : 4, rng.chance(0.75));
     fields.push(withPeak(field, (local ? 0.0012 : 0.002) * ((l + 1) / (named + 1)) ** -1.1));
   }
@@ -178,11 +190,12 @@ function expressionFields(ctx: Context): Field[] {
   const lid = (x: number, y: number, side: number, upper: boolean): number => {
     // skin of one eyelid: above (upper) or below the opening, fading with distance from it
     const u = (x - side * ex) / A.eyeHalfWidth;
-    if (Math.abs(u) > 1.25) return 0;
+    if (Math.abs(u) > 1.6) return 0;
     const dy = y - ey;
-    if (upper ? dy < 0 : dy > 0) return 0;
+    const sideOfEye = upper ? smoothstep(-0.0025, 0.0025, dy) : 1 - smoothstep(-0.0025, 0.0025, dy);
+    if (sideOfEye === 0) return 0;
     const r = Math.hypot(u, dy / A.eyeHalfHeight);
-    return (1 - smoothstep(1.0, 2.1, r)) * (1 - smoothstep(0.85, 1.25, Math.abs(u)));
+    return sideOfEye * (1 - smoothstep(1.0, 2.1, r)) * (1 - smoothstep(0.8, 1.6, Math.abs(u)));
   };
   // blink: coefficient 1 closes the eye
   const blink = (side: number): Field => perVertex(ctx, (x, y, _z, i, d) => {

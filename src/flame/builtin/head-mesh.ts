@@ -19,7 +19,7 @@ export interface HeadGridOptions {
   eyeSegments: number;
 }
 
-export const DEFAULT_GRID: HeadGridOptions = { cols: 84, rows: 56, eyeRings: 12, eyeSegments: 16 };
+export const DEFAULT_GRID: HeadGridOptions = { cols: 80, rows: 58, eyeRings: 12, eyeSegments: 16 };
 
 export interface HeadMesh {
   positions: Float64Array; // [V*3]
@@ -86,7 +86,7 @@ export function columnThetas(cols: number): Float64Array {
 
 /** t of each row: from t≈0.35 below the crown to the neck base, densest between forehead and chin. */
 export function rowLevels(rows: number): Float64Array {
-  const density = (t: number): number => (t < 2.2 ? 0.9 : t < 11.8 ? 2.3 : t < 13 ? 1.3 : 0.55);
+  const density = (t: number): number => (t < 2.2 ? 1.9 : t < 11.8 ? 2.3 : t < 13 ? 1.3 : 0.55);
   return samplesByDensity(rows, 0.35, LEVELS - 1, density, false);
 }
 

@@ -28,13 +28,14 @@ export function builtinModel(options: BuiltinOptions = {}): Promise<FlameModel> 
   const key = `${S}/${E}`;
   let model = cache.get(key);
   if (!model) {
-    model = build(S, E);
+    model = buildBuiltinModel(S, E);
     cache.set(key, model);
   }
   return model;
 }
 
-async function build(S: number, E: number): Promise<FlameModel> {
+/** Builds the built-in model afresh (no cache). */
+export async function buildBuiltinModel(S = 300, E = 100): Promise<FlameModel> {
   const mesh = buildHeadMesh(DEFAULT_GRID);
   const skinning = buildSkinning(mesh);
   return validateModel({
