@@ -7,3 +7,5 @@ export * from './embedding.js';
 export * from './load.js';
 export * from './export.js';
 export { builtinModel, buildBuiltinModel, type BuiltinOptions } from './builtin/index.js';
+export * from './batch.js';
+export * from './bench.js';

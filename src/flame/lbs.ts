@@ -466,8 +466,8 @@ export class FlameEvaluator {
   }
 }
 
-/** (Jreg · D): [J*3, K] from dirs [V*3, K]. */
-function regressDirs(jRegressor: Float64Array, dirs: Float64Array, V: number, K: number): Float64Array {
+/** Joint regressor applied to blendshapes, (Jreg · D): [J*3, K] from dirs [V*3, K]. */
+export function regressDirs(jRegressor: Float64Array, dirs: Float64Array, V: number, K: number): Float64Array {
   const J = jRegressor.length / V;
   const out = new Float64Array(J * 3 * K);
   for (let j = 0; j < J; j++) {

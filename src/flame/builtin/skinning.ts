@@ -8,7 +8,7 @@
  * with a sharp step at the mouth slit and a smooth band over the cheeks; the rest of the head →
  * neck; the neck blends from neck to global towards its base.
  */
-import { NUM_JOINTS, POSE_FEATURES } from '../model.js';
+import { NUM_JOINTS, POSE_FEATURES, descendantTable } from '../model.js';
 import type { HeadMesh } from './head-mesh.js';
 import { lowerFaceField, smoothstep } from './masks.js';
 
@@ -80,9 +80,11 @@ export function buildSkinning(mesh: HeadMesh): Skinning {
     weights[i * J + 1] = (1 - g) * (1 - jaw[i]!);
   }
 
-  // Pose correctives: in the band where a joint's weight is partial, add back part of the joint's
-  // rotation about itself, d_i = γ_ij (R_j − I)(v_i − J_j), which is linear in vec(R_j − I) and
-  // counters linear blend skinning's collapse of the blend zone. γ_ij = κ_j · 4 w_ij (1 − w_ij).
+  // Pose correctives: in the band where a joint's influence is partial, add back part of the
+  // joint's rotation about itself, d_i = γ_ij (R_j − I)(v_i − J_j), which is linear in
+  // vec(R_j − I) and counters linear blend skinning's collapse of the blend zone.
+  // γ_ij = κ_j · 4 W_ij (1 − W_ij), with W_ij the weight of joint j and everything below it
+  // (a vertex on the jaw turns with the neck too).
   const joints = new Float64Array(J * 3);
   for (let j = 0; j < J; j++) for (let i = 0; i < V; i++) {
     const w = jRegressor[j * V + i]!;
@@ -90,9 +92,11 @@ export function buildSkinning(mesh: HeadMesh): Skinning {
   }
   const kappa = [0, 0.35, 0.3, 0, 0];
   const poseDirs = new Float64Array(V * 3 * POSE_FEATURES);
+  const below = descendantTable(Int32Array.from([-1, 0, 1, 1, 1]));
   for (let i = 0; i < V; i++) {
     for (let j = 1; j < J; j++) {
-      const w = weights[i * J + j]!;
+      let w = 0;
+      for (let m = 0; m < J; m++) if (below[j * J + m]) w += weights[i * J + m]!;
       const gamma = kappa[j]! * 4 * w * (1 - w);
       if (gamma === 0) continue;
       for (let a = 0; a < 3; a++) {

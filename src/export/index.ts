@@ -1,0 +1,2 @@
+/** Dataset and model writers: glTF. */
+export * from './gltf.js';

@@ -1,0 +1,2 @@
+/** Pipelines and whole jobs built from the stages. */
+export * from './demo.js';
