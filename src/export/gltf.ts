@@ -8,6 +8,7 @@
  */
 import { Document, NodeIO } from '@gltf-transform/core';
 import { writeFileAtomic } from '../util/atomic.js';
+import { computeVertexNormals } from '../io/mesh.js';
 
 export interface GlbMesh {
   /** positions: [V*3], metres. */
@@ -54,21 +55,6 @@ export function splitSeams(faces: Uint32Array, faceUvs: Uint32Array | undefined)
   return { faces: out, vertexOf: Uint32Array.from(vertexOf), uvOf: Uint32Array.from(uvOf) };
 }
 
-function vertexNormals(pos: Float32Array, faces: Uint32Array): Float32Array {
-  const n = new Float32Array(pos.length);
-  for (let f = 0; f < faces.length; f += 3) {
-    const a = faces[f]!, b = faces[f + 1]!, c = faces[f + 2]!;
-    const ux = pos[3 * b]! - pos[3 * a]!, uy = pos[3 * b + 1]! - pos[3 * a + 1]!, uz = pos[3 * b + 2]! - pos[3 * a + 2]!;
-    const vx = pos[3 * c]! - pos[3 * a]!, vy = pos[3 * c + 1]! - pos[3 * a + 1]!, vz = pos[3 * c + 2]! - pos[3 * a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-    for (const i of [a, b, c]) { n[3 * i]! += nx; n[3 * i + 1]! += ny; n[3 * i + 2]! += nz; }
-  }
-  for (let i = 0; i < n.length; i += 3) {
-    const l = Math.hypot(n[i]!, n[i + 1]!, n[i + 2]!) || 1;
-    n[i]! /= l; n[i + 1]! /= l; n[i + 2]! /= l;
-  }
-  return n;
-}
 
 /** Builds the glTF document. */
 export function buildGlbDocument(mesh: GlbMesh, options: GlbOptions = {}): Document {
@@ -84,7 +70,7 @@ export function buildGlbDocument(mesh: GlbMesh, options: GlbOptions = {}): Docum
   const position = gather(mesh.positions, 3);
   const prim = doc.createPrimitive()
     .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(position))
-    .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(vertexNormals(position, faces)))
+    .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(computeVertexNormals(new Float32Array(position.length), position, faces)))
     .setIndices(doc.createAccessor().setType('SCALAR').setArray(faces));
   if (uvOf && mesh.uvs) {
     const uv = new Float32Array(N * 2);

@@ -8,19 +8,12 @@ import { dtypeString, encodeElements, nd, ndarray, type NdArray } from '../../sr
 import { FormatError, UsageError } from '../../src/util/errors.js';
 import { numpy, runPython } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
+import { PY_DESC, thrown } from '../helpers/numpy-arrays.js';
 
 interface Desc { descr: string; shape: number[]; hex: string }
 const hex = (a: NdArray): string => Buffer.from(encodeElements(a)).toString('hex');
 const describeArray = (a: NdArray): Desc => ({ descr: dtypeString(a), shape: a.shape, hex: hex(a) });
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 const entries = (): Map<string, NdArray> => new Map<string, NdArray>([
   ['vertices', nd.f32([2, 3], [0.1, 0.2, 0.3, -1, -2, -3])],
@@ -32,14 +25,6 @@ const entries = (): Map<string, NdArray> => new Map<string, NdArray>([
   ['zeros', nd.f64([1000], new Array(1000).fill(0))],
 ]);
 
-const PY_DESC = `
-import sys, json, os
-import numpy as np
-def desc(a):
-    a = np.asarray(a)
-    le = a.astype(a.dtype.newbyteorder('<'), order='C')
-    return {'descr': le.dtype.str, 'shape': list(a.shape), 'hex': le.tobytes().hex()}
-`;
 
 describe.skipIf(!numpy.available)('npz: round trips with numpy', () => {
   it('reads np.savez and np.savez_compressed archives (zip64 records), names without .npy', () => {

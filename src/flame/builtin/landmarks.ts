@@ -8,6 +8,7 @@ import type { BarycentricLandmarks, DynamicContour } from '../model.js';
 import { ANCHORS } from './features.js';
 import type { HeadMesh } from './head-mesh.js';
 import { yawOf } from './masks.js';
+import { computeVertexNormals } from '../../io/mesh.js';
 import { contourBinAngle, IBUG68_NAMES } from '../landmarks.js';
 
 /** Frontal-chart (x, y) of iBUG points 17–67 on the mean head. */
@@ -138,25 +139,9 @@ function edgePoint(mesh: HeadMesh, a: number, b: number, f: number): { face: num
   return { face, bary };
 }
 
-/** Area-weighted vertex normals. */
-export function vertexNormals(positions: Float64Array, faces: Uint32Array): Float64Array {
-  const n = new Float64Array(positions.length);
-  for (let f = 0; f < faces.length / 3; f++) {
-    const a = faces[3 * f]!, b = faces[3 * f + 1]!, c = faces[3 * f + 2]!;
-    const ux = positions[3 * b]! - positions[3 * a]!, uy = positions[3 * b + 1]! - positions[3 * a + 1]!, uz = positions[3 * b + 2]! - positions[3 * a + 2]!;
-    const vx = positions[3 * c]! - positions[3 * a]!, vy = positions[3 * c + 1]! - positions[3 * a + 1]!, vz = positions[3 * c + 2]! - positions[3 * a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-    for (const i of [a, b, c]) { n[3 * i]! += nx; n[3 * i + 1]! += ny; n[3 * i + 2]! += nz; }
-  }
-  for (let i = 0; i < n.length / 3; i++) {
-    const l = Math.hypot(n[3 * i]!, n[3 * i + 1]!, n[3 * i + 2]!) || 1;
-    n[3 * i]! /= l; n[3 * i + 1]! /= l; n[3 * i + 2]! /= l;
-  }
-  return n;
-}
 
 export function buildLandmarks(mesh: HeadMesh): { static51: BarycentricLandmarks; full68: BarycentricLandmarks; dynamic: DynamicContour } {
-  const normals = vertexNormals(mesh.positions, mesh.faces);
+  const normals = computeVertexNormals(new Float64Array(mesh.positions.length), mesh.positions, mesh.faces);
   const statics = staticChartPoints().map(([x, y]) => castFrontal(mesh, x, y));
   const pack = (items: Array<{ face: number; bary: [number, number, number] }>, names: string[]): BarycentricLandmarks => ({
     faceIdx: Uint32Array.from(items.map((p) => p.face)),
