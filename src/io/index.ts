@@ -11,3 +11,4 @@ export * from './ply.js';
 export * from './pp.js';
 export * from './image.js';
 export * from './inspect.js';
+export * from './sample.js';
