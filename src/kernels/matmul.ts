@@ -35,3 +35,35 @@ export async function matmul<T extends Float>(a: T, b: T, m: number, k: number, 
   });
   return out.C!.data as T;
 }
+
+/**
+ * C [m×n] = A [m×k] · B [k×n] with B fixed (an initializer of a cached session): for repeated
+ * products with the same large B, e.g. yᵀ·E over many frames. A and B float32 or float64 alike.
+ */
+export class ConstMatMul<T extends Float32Array | Float64Array> {
+  private static nextId = 0;
+  private readonly id = ConstMatMul.nextId++;
+  readonly k: number;
+  readonly n: number;
+  private readonly B: T;
+
+  constructor(B: T, k: number, n: number) {
+    if (B.length !== k * n) throw new RangeError(`ConstMatMul: B has ${B.length} entries, expected ${k}×${n}`);
+    this.B = B;
+    this.k = k;
+    this.n = n;
+  }
+
+  async run(A: T, m: number): Promise<T> {
+    const dtype = this.B instanceof Float32Array ? 'float32' : 'float64';
+    if (A.length !== m * this.k) throw new RangeError(`ConstMatMul: A has ${A.length} entries, expected ${m}×${this.k}`);
+    const session = await graphSession(`constmatmul/${this.id}`, () => ({
+      nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }],
+      inputs: [{ name: 'A', dtype, dims: ['m', this.k] }],
+      outputs: [{ name: 'C', dtype, dims: ['m', this.n] }],
+      initializers: [{ name: 'B', dims: [this.k, this.n], data: this.B }],
+    }));
+    const out = await session.run({ A: new OrtTensor(dtype, A, [m, this.k]) });
+    return out.C!.data as T;
+  }
+}

@@ -1,0 +1,609 @@
+/**
+ * FLAME over a sequence of frames as parameter blocks, and the mapping of per-vertex terms into
+ * the normal equations.
+ *
+ * Blocks: `shape` [S] and optionally `offsets` [3·R] (per-vertex δ on a region) are shared; per
+ * frame t: `expr:t` [E], `pose:t` [12] (axis-angle of neck, jaw, left eye, right eye; FLAME's
+ * global rotation stays 0) and the head's rigid transform `headR:t` (rotation) and `headT:t` [3]:
+ * world vertices x_t = R_h,t · FLAME(β, δ, ψ_t, θ_t) + t_h,t.
+ *
+ * Vertex terms (2D alignment, temporal smoothness, 3D distances) only see world vertices: per
+ * frame they report the cost, the gradient with respect to each vertex q_i = ∂cost/∂x_i and its
+ * Gauss–Newton information H_i (3×3). This class chains them through the FLAME Jacobian:
+ * - the gradient exactly, over all vertices (expression part as one product yᵀE per frame on the
+ *   kernel, pose, head and shape parts by per-joint sums);
+ * - the Hessian of the frame variables and their coupling with shape and cameras from a fixed,
+ *   evenly spread subset of `hessianVertices` vertices scaled by V/Vs (an unbiased estimate; the
+ *   gradient stays exact, so the minimum found is the true one), as batched float32 GEMMs;
+ * - the shape Hessian from each vertex's information summed over frames, H̄_i = Σ_t B̂ᵀH B̂
+ *   (B̂ = R_h·B_i), as one Gram product Σ_i S_iᵀ H̄_i S_i (the joints' dependence on β is left out
+ *   of this block only).
+ */
+import type { FlameModel } from '../flame/model.js';
+import { NUM_JOINTS, POSE_SIZE } from '../flame/model.js';
+import { FlameBatchEvaluator, type FrameState } from '../flame/batch.js';
+import { matmul, ConstMatMul } from '../kernels/matmul.js';
+import { ParameterBlock, type ParameterSet } from './parameters.js';
+import type { NormalEquations } from './system.js';
+import { PoseJacobian, descendantWeights, jointTerms } from './flame-jacobian.js';
+import { FramesKernel } from './frames-kernel.js';
+import { sqrtFactor3 } from './sym3.js';
+
+const J = NUM_JOINTS;
+/** Explicit frame columns after the expression: pose (12), head rotation (3), head translation (3). */
+const X_COLS = 18;
+
+export interface VertexTermContext {
+  t: number;
+  /** World vertices of frame t [V*3]. */
+  world: Float64Array;
+  /** Accumulators the term adds into (world space): q [V*3] = ∂cost/∂x_i, H [V*9] GN information. */
+  q: Float64Array;
+  H: Float64Array;
+  /** Isotropic information added to every vertex, for the frame's own blocks only (E_temp). */
+  addFrameIsotropic(value: number): void;
+  wantHessian: boolean;
+  eq: NormalEquations;
+  /** Hessian subset slot of each vertex (−1 when not in the subset). */
+  subsetSlot: Int32Array;
+  /** Coupling of vertex i's world position with extra (camera) columns: Y [3 × width] row-major at column `column`. */
+  addExtraCross(i: number, column: number, Y: ArrayLike<number>, width: number): void;
+  /**
+   * Hessian rows that combine several vertices (e.g. a barycentric landmark), handled exactly:
+   * `phi` [k × 3n] holds k rows over the world coordinates of `vertices` (n of them). The term
+   * adds the matching gradient into q itself; do not also add these rows' information to H.
+   */
+  addExplicitRows(vertices: ArrayLike<number>, phi: ArrayLike<number>, k: number): void;
+}
+
+/** A term whose residuals depend on world vertex positions (and possibly on cameras). */
+export interface VertexTerm {
+  readonly name: string;
+  /** Number of extra (camera) columns it couples to vertices, and their tangent offsets. */
+  extraOffsets?(): Int32Array;
+  /** First column of this term's extra columns in the shared extra layout (set by FlameFrames). */
+  extraBase?: number;
+  /** True when the term adds frame-only isotropic information (`addFrameIsotropic`). */
+  readonly usesFrameIsotropic?: boolean;
+  /** Cost of frame t. */
+  frameCost(t: number, world: Float64Array, frames: FlameFrames): number;
+  /** Cost of frame t; adds q, H (and its own extra-block gradient/Hessian into eq). */
+  linearizeFrame(ctx: VertexTermContext, frames: FlameFrames): number;
+}
+
+export interface FlameFramesOptions {
+  model: FlameModel;
+  frames: number;
+  /** Vertices with per-vertex offsets δ (E_deform region). */
+  offsetRegion?: Uint32Array;
+  /** Size of the vertex subset for the Hessian (default 1024; ≥ V means all vertices, exact). */
+  hessianVertices?: number;
+  /** Frames per kernel call (default 8). */
+  chunk?: number;
+  /** FLAME blendshape products in 'float32' (default, ~1e-9 m rounding) or 'float64'. */
+  precision?: 'float32' | 'float64';
+}
+
+export class FlameFrames {
+  readonly model: FlameModel;
+  readonly T: number;
+  readonly V: number;
+  readonly shape: ParameterBlock;
+  readonly offsets: ParameterBlock | undefined;
+  readonly offsetRegion: Uint32Array;
+  readonly expr: ParameterBlock[] = [];
+  readonly pose: ParameterBlock[] = [];
+  readonly headR: ParameterBlock[] = [];
+  readonly headT: ParameterBlock[] = [];
+  /** World vertices of every frame [V*3], current after `update()`. */
+  readonly world: Float64Array[];
+  readonly terms: VertexTerm[] = [];
+  readonly subset: Uint32Array;
+  readonly subsetSlot: Int32Array;
+  private readonly chunk: number;
+  private readonly precision: 'float32' | 'float64';
+  private batch: FlameBatchEvaluator | undefined;
+  private readonly W: Float64Array;
+  private readonly poseJac: PoseJacobian;
+  private kernel: FramesKernel | undefined;
+  private kernelKey = '';
+  private Ssub: Float32Array | undefined;
+  private exprGradient: ConstMatMul<Float64Array> | undefined;
+
+  constructor(params: ParameterSet, options: FlameFramesOptions) {
+    const m = (this.model = options.model);
+    this.T = options.frames;
+    this.V = m.numVertices;
+    this.shape = params.add(new ParameterBlock('shape', new Float64Array(m.numShape)));
+    this.offsetRegion = options.offsetRegion ?? new Uint32Array(0);
+    if (this.offsetRegion.length) this.offsets = params.add(new ParameterBlock('offsets', new Float64Array(3 * this.offsetRegion.length)));
+    for (let t = 0; t < this.T; t++) {
+      this.expr.push(params.add(new ParameterBlock(`expr:${t}`, new Float64Array(m.numExpr), { frame: t })));
+      this.pose.push(params.add(new ParameterBlock(`pose:${t}`, new Float64Array(12), { frame: t })));
+      this.headR.push(params.add(new ParameterBlock(`headR:${t}`, Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1), { manifold: 'rotation', frame: t })));
+      this.headT.push(params.add(new ParameterBlock(`headT:${t}`, new Float64Array(3), { frame: t })));
+    }
+    this.world = Array.from({ length: this.T }, () => new Float64Array(this.V * 3));
+    const Vs = Math.min(this.V, options.hessianVertices ?? 1024);
+    this.subset = new Uint32Array(Vs);
+    for (let s = 0; s < Vs; s++) this.subset[s] = Math.floor(((s + 0.5) * this.V) / Vs);
+    this.subsetSlot = new Int32Array(this.V).fill(-1);
+    this.subset.forEach((i, s) => { this.subsetSlot[i] = s; });
+    this.chunk = options.chunk ?? 8;
+    this.precision = options.precision ?? 'float32';
+    this.W = descendantWeights(m);
+    this.poseJac = new PoseJacobian(m, this.W);
+  }
+
+  addTerm(term: VertexTerm): void { this.terms.push(term); }
+
+  private async evaluator(): Promise<FlameBatchEvaluator> {
+    this.batch ??= await FlameBatchEvaluator.create(this.model, this.precision);
+    return this.batch;
+  }
+
+  /** Full offsets [V*3] from the region offsets. */
+  private fullOffsets(): Float64Array | undefined {
+    if (!this.offsets) return undefined;
+    const full = new Float64Array(this.V * 3);
+    this.offsetRegion.forEach((i, r) => { for (let k = 0; k < 3; k++) full[3 * i + k] = this.offsets!.values[3 * r + k]!; });
+    return full;
+  }
+
+  /** Evaluates frames [t0, t1) in chunks, calling onFrame with model state and world vertices. */
+  private async forFrames(onFrame?: (t: number, st: FrameState, world: Float64Array) => void, afterChunk?: (t0: number, t1: number) => Promise<void>): Promise<void> {
+    const m = this.model, E = m.numExpr, ev = await this.evaluator();
+    await ev.setIdentity(this.shape.values, this.fullOffsets());
+    const chunk = this.chunk;
+    const out = new Float64Array(chunk * this.V * 3);
+    for (let t0 = 0; t0 < this.T; t0 += chunk) {
+      const t1 = Math.min(this.T, t0 + chunk), n = t1 - t0;
+      const expr = new Float64Array(n * E), pose = new Float64Array(n * POSE_SIZE);
+      for (let t = t0; t < t1; t++) {
+        expr.set(this.expr[t]!.values, (t - t0) * E);
+        pose.set(this.pose[t]!.values, (t - t0) * POSE_SIZE + 3);
+      }
+      await ev.evaluate(expr, pose, undefined, n, out.subarray(0, n * this.V * 3), (tl, st) => {
+        const t = t0 + tl;
+        const R = this.headR[t]!.values, h = this.headT[t]!.values, x = this.world[t]!, v = st.vertices;
+        for (let i = 0; i < this.V; i++) {
+          const a = v[3 * i]!, b = v[3 * i + 1]!, c = v[3 * i + 2]!;
+          x[3 * i] = R[0]! * a + R[1]! * b + R[2]! * c + h[0]!;
+          x[3 * i + 1] = R[3]! * a + R[4]! * b + R[5]! * c + h[1]!;
+          x[3 * i + 2] = R[6]! * a + R[7]! * b + R[8]! * c + h[2]!;
+        }
+        onFrame?.(t, st, x);
+      });
+      if (afterChunk) await afterChunk(t0, t1);
+    }
+  }
+
+  /** Recomputes the world vertices of every frame. */
+  async update(): Promise<void> {
+    await this.forFrames();
+  }
+
+  /** Cost of every vertex term (after `update()`), by term name. */
+  termCosts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const term of this.terms) {
+      let c = 0;
+      for (let t = 0; t < this.T; t++) c += term.frameCost(t, this.world[t]!, this);
+      out[term.name] = (out[term.name] ?? 0) + c;
+    }
+    return out;
+  }
+
+  /** Tangent offsets of frame t's columns [expr (E) | pose (12) | headR (3) | headT (3)]. */
+  frameIndex(t: number): Int32Array {
+    const E = this.model.numExpr, idx = new Int32Array(E + X_COLS);
+    const put = (b: ParameterBlock, at: number, n: number) => { for (let k = 0; k < n; k++) idx[at + k] = b.offset < 0 ? -1 : b.offset + k; };
+    put(this.expr[t]!, 0, E);
+    put(this.pose[t]!, E, 12);
+    put(this.headR[t]!, E + 12, 3);
+    put(this.headT[t]!, E + 15, 3);
+    return idx;
+  }
+
+  private ensureKernel(shapeVar: boolean, temporal: boolean, Xe: number): FramesKernel {
+    const m = this.model, E = m.numExpr, S = m.numShape, Vs = this.subset.length;
+    const key = `${shapeVar}/${temporal}/${Xe}`;
+    if (this.kernel && this.kernelKey === key) return this.kernel;
+    const Esub = new Float32Array(Vs * 3 * E), Wsub = new Float32Array(Vs * 5);
+    this.subset.forEach((i, s) => {
+      Esub.set(m.exprDirs.subarray(3 * i * E, (3 * i + 3) * E), 3 * s * E);
+      Wsub.set(this.W.subarray(i * J, (i + 1) * J), 5 * s);
+    });
+    if (shapeVar && !this.Ssub) {
+      this.Ssub = new Float32Array(Vs * 3 * S);
+      this.subset.forEach((i, s) => this.Ssub!.set(m.shapeDirs.subarray(3 * i * S, (3 * i + 3) * S), 3 * s * S));
+    }
+    this.kernel = new FramesKernel({ V: this.V, Vs, E, S, X: X_COLS, Xe, shape: shapeVar, temporal }, { Esub, Wsub, ...(shapeVar ? { Ssub: this.Ssub } : {}) });
+    this.kernelKey = key;
+    return this.kernel;
+  }
+
+  /**
+   * Linearises every vertex term over all frames into eq; returns the cost per term. The layout's
+   * offsets must be current (`ParameterSet.layout()`).
+   */
+  async linearize(eq: NormalEquations, wantHessian: boolean): Promise<Record<string, number>> {
+    const m = this.model, V = this.V, E = m.numExpr, S = m.numShape, Vs = this.subset.length;
+    const P = E + X_COLS;
+    const shapeVar = this.shape.offset >= 0;
+    const offsetsVar = this.offsets !== undefined && this.offsets.offset >= 0;
+    // extra columns (cameras) of the terms
+    let Xe = 0;
+    const extraIndex: number[] = [];
+    for (const term of this.terms) {
+      const offs = term.extraOffsets?.();
+      term.extraBase = Xe;
+      if (offs) { extraIndex.push(...offs); Xe += offs.length; }
+    }
+    const extraVar = extraIndex.some((o) => o >= 0);
+    const XeK = extraVar ? Xe : 0;
+    const costs: Record<string, number> = {};
+    for (const term of this.terms) costs[term.name] = 0;
+    const q = new Float64Array(V * 3), H = new Float64Array(V * 9);
+    const qm = new Float64Array(V * 3), y = new Float64Array(V * 3);
+    const ybar = shapeVar ? new Float64Array(V * 3) : undefined;
+    const Hbar = wantHessian && (shapeVar || offsetsVar) ? new Float64Array(V * 9) : undefined;
+    const ME = new Float64Array(J * 3 * E), MS = shapeVar ? new Float64Array(J * 3 * S) : undefined;
+    const gPose = new Float64Array(12), poseCols = new Float64Array(3 * 12);
+    const chunk = this.chunk;
+    const scale = V / Vs;
+    const temporal = this.terms.some((term) => term.usesFrameIsotropic);
+    // per-chunk kernel inputs
+    const kin = wantHessian ? {
+      Bw: new Float32Array(chunk * Vs * 9), Rh: new Float32Array(chunk * 9), ME: new Float32Array(chunk * 5 * 3 * E),
+      Gx: new Float32Array(chunk * Vs * 3 * X_COLS), Lt: new Float32Array(chunk * Vs * 9),
+      MS: shapeVar ? new Float32Array(chunk * 5 * 3 * S) : undefined, Yt: XeK ? new Float32Array(chunk * 3 * Vs * XeK) : undefined,
+    } : undefined;
+    const iso = new Float64Array(chunk);
+    const F = new Float64Array(9);
+    const frameIdx: Int32Array[] = [];
+    const sharedOffsets = { shape: Int32Array.from({ length: S }, (_, k) => (shapeVar ? this.shape.offset + k : -1)) };
+    const extraIdx = Int32Array.from(extraIndex);
+    const Y64 = new Float64Array(chunk * 3 * V);
+    // terms may read neighbouring frames (E_temp): make every frame's world vertices current first
+    await this.update();
+    const regionSlot = new Int32Array(V).fill(-1);
+    if (offsetsVar) this.offsetRegion.forEach((i, r) => { regionSlot[i] = r; });
+
+    await this.forFrames((t, st, x) => {
+      const tl = t % chunk;
+      q.fill(0);
+      if (wantHessian) H.fill(0);
+      let isoValue = 0;
+      const slotYt = kin?.Yt ? kin.Yt.subarray(tl * 3 * Vs * XeK, (tl + 1) * 3 * Vs * XeK) : undefined;
+      slotYt?.fill(0);
+      const explicit: Array<{ vertices: ArrayLike<number>; phi: ArrayLike<number>; k: number }> = [];
+      const ctx: VertexTermContext = {
+        t, world: x, q, H, wantHessian, eq, subsetSlot: this.subsetSlot,
+        addExplicitRows: (vertices, phi, k) => { if (wantHessian) explicit.push({ vertices, phi, k }); },
+        addFrameIsotropic: (v) => { isoValue += v; },
+        addExtraCross: (i, column, Yv, width) => {
+          const s = this.subsetSlot[i]!;
+          if (s >= 0 && slotYt) for (let a = 0; a < 3; a++) for (let k = 0; k < width; k++) slotYt[(3 * s + a) * XeK + column + k]! += Yv[a * width + k]!;
+          const r = regionSlot[i]!;
+          if (r >= 0 && extraVar) {
+            // extra columns × offsets of vertex i: Yᵀ·(R_h B_i), exact
+            const Rh = this.headR[t]!.values, B = st.blended, bo = 12 * i;
+            const M = new Float64Array(width * 3);
+            for (let k = 0; k < width; k++) for (let b = 0; b < 3; b++) {
+              let v = 0;
+              for (let a = 0; a < 3; a++) v += Yv[a * width + k]! * (Rh[3 * a]! * B[bo + b]! + Rh[3 * a + 1]! * B[bo + 4 + b]! + Rh[3 * a + 2]! * B[bo + 8 + b]!);
+              M[k * 3 + b] = v;
+            }
+            const o = this.offsets!.offset + 3 * r;
+            eq.addHessianCross(extraIdx.subarray(column, column + width), [o, o + 1, o + 2], M, width, 3);
+          }
+        },
+      };
+      for (const term of this.terms) costs[term.name]! += term.linearizeFrame(ctx, this);
+      if (isoValue && !temporal) throw new Error('a vertex term added frame-isotropic information without declaring usesFrameIsotropic');
+      iso[tl] = isoValue;
+      const Rh = this.headR[t]!.values, B = st.blended;
+      // model-space gradient qm = Rhᵀ q and skinned y = Bᵀ qm
+      const sW = new Float64Array(J * 3);
+      for (let i = 0; i < V; i++) {
+        const a = q[3 * i]!, b = q[3 * i + 1]!, c = q[3 * i + 2]!;
+        const m0 = Rh[0]! * a + Rh[3]! * b + Rh[6]! * c, m1 = Rh[1]! * a + Rh[4]! * b + Rh[7]! * c, m2 = Rh[2]! * a + Rh[5]! * b + Rh[8]! * c;
+        qm[3 * i] = m0; qm[3 * i + 1] = m1; qm[3 * i + 2] = m2;
+        const bo = 12 * i;
+        y[3 * i] = B[bo]! * m0 + B[bo + 4]! * m1 + B[bo + 8]! * m2;
+        y[3 * i + 1] = B[bo + 1]! * m0 + B[bo + 5]! * m1 + B[bo + 9]! * m2;
+        y[3 * i + 2] = B[bo + 2]! * m0 + B[bo + 6]! * m1 + B[bo + 10]! * m2;
+        for (let k = 0; k < J; k++) {
+          const w = this.W[i * J + k]!;
+          if (w === 0) continue;
+          sW[3 * k]! += w * m0; sW[3 * k + 1]! += w * m1; sW[3 * k + 2]! += w * m2;
+        }
+      }
+      const idx = this.frameIndex(t);
+      frameIdx[tl] = idx;
+      Y64.set(y, tl * 3 * V);
+      // expression: joint part here, the yᵀE part from the kernel (or below without Hessian)
+      jointTerms(ME, st, m.parents, this.batch!.jointExprDirs, E);
+      addJointGradient(eq, idx, 0, ME, sW, E);
+      // pose, head rotation (left-perturbed: ∂x/∂δω = −[R_h v]×) and translation
+      this.poseJac.setFrame(st);
+      this.poseJac.gradient(st, qm, gPose);
+      for (let k = 0; k < 12; k++) if (idx[E + k]! >= 0) eq.gradient[idx[E + k]!]! += gPose[k]!;
+      let gr0 = 0, gr1 = 0, gr2 = 0, gt0 = 0, gt1 = 0, gt2 = 0;
+      const h = this.headT[t]!.values;
+      for (let i = 0; i < V; i++) {
+        const ax = x[3 * i]! - h[0]!, ay = x[3 * i + 1]! - h[1]!, az = x[3 * i + 2]! - h[2]!;
+        const qx = q[3 * i]!, qy = q[3 * i + 1]!, qz = q[3 * i + 2]!;
+        gr0 += ay * qz - az * qy; gr1 += az * qx - ax * qz; gr2 += ax * qy - ay * qx;
+        gt0 += qx; gt1 += qy; gt2 += qz;
+      }
+      const gh = [gr0, gr1, gr2, gt0, gt1, gt2];
+      for (let k = 0; k < 6; k++) if (idx[E + 12 + k]! >= 0) eq.gradient[idx[E + 12 + k]!]! += gh[k]!;
+      if (shapeVar) {
+        for (let r = 0; r < 3 * V; r++) ybar![r]! += y[r]!;
+        jointTerms(MS!, st, m.parents, this.batch!.jointShapeDirs, S);
+        addJointGradient(eq, sharedOffsets.shape, 0, MS!, sW, S);
+      }
+      if (offsetsVar) {
+        const o = this.offsets!.offset;
+        this.offsetRegion.forEach((i, r) => { for (let k = 0; k < 3; k++) eq.gradient[o + 3 * r + k]! += y[3 * i + k]!; });
+      }
+      if (!wantHessian) return;
+      // ---- Hessian ----
+      const Bw = new Float64Array(9);
+      const bw = (i: number) => {
+        const bo = 12 * i;
+        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Bw[3 * a + b] = Rh[3 * a]! * B[bo + b]! + Rh[3 * a + 1]! * B[bo + 4 + b]! + Rh[3 * a + 2]! * B[bo + 8 + b]!;
+        return Bw;
+      };
+      if (Hbar) {
+        for (let i = 0; i < V; i++) {
+          const Hi = H.subarray(9 * i, 9 * i + 9);
+          if (Hi[0] === 0 && Hi[4] === 0 && Hi[8] === 0) continue;
+          addCongruence(Hbar, 9 * i, bw(i), Hi);
+        }
+      }
+      const k = kin!;
+      for (let e = 0; e < 9; e++) k.Rh[tl * 9 + e] = Rh[e]!;
+      for (let a = 0; a < 5 * 3 * E; a++) k.ME[tl * 5 * 3 * E + a] = ME[a]!;
+      if (shapeVar) for (let a = 0; a < 5 * 3 * S; a++) k.MS![tl * 5 * 3 * S + a] = MS![a]!;
+      for (let s = 0; s < Vs; s++) {
+        const i = this.subset[s]!;
+        const o9 = (tl * Vs + s) * 9;
+        const bwi = bw(i);
+        for (let e = 0; e < 9; e++) k.Bw[o9 + e] = bwi[e]!;
+        sqrtFactor3(H.subarray(9 * i, 9 * i + 9), F);
+        for (let e = 0; e < 9; e++) k.Lt[o9 + e] = F[e]!;
+        // explicit columns (world): pose = R_h · model columns, head rotation −[x − t]×, translation I
+        this.poseJac.columns(st, i, poseCols, 0, 12);
+        const go = (tl * Vs + s) * 3 * X_COLS;
+        for (let a = 0; a < 3; a++) {
+          for (let c = 0; c < 12; c++) k.Gx[go + a * X_COLS + c] = Rh[3 * a]! * poseCols[c]! + Rh[3 * a + 1]! * poseCols[12 + c]! + Rh[3 * a + 2]! * poseCols[24 + c]!;
+        }
+        const ax = x[3 * i]! - h[0]!, ay = x[3 * i + 1]! - h[1]!, az = x[3 * i + 2]! - h[2]!;
+        const rot = [[0, az, -ay], [-az, 0, ax], [ay, -ax, 0]];
+        for (let a = 0; a < 3; a++) {
+          for (let c = 0; c < 3; c++) { k.Gx[go + a * X_COLS + 12 + c] = rot[a]![c]!; k.Gx[go + a * X_COLS + 15 + c] = a === c ? 1 : 0; }
+        }
+      }
+      // offsets: exact over the whole region — own block and coupling with this frame's variables
+      if (offsetsVar) this.offsetHessian(eq, t, st, H, idx, ME);
+      if (explicit.length) this.explicitHessian(eq, t, st, idx, ME, shapeVar ? MS : undefined, explicit);
+    }, async (t0, t1) => {
+      const n = t1 - t0;
+      // expression gradient yᵀE in float64 (exact), for every frame of the chunk at once
+      this.exprGradient ??= new ConstMatMul(m.exprDirs, 3 * V, E);
+      const g = await this.exprGradient.run(Y64.subarray(0, n * 3 * V), n);
+      for (let tl = 0; tl < n; tl++) addIndexed(eq.gradient, frameIdx[tl]!, g.subarray(tl * E, (tl + 1) * E), E);
+      if (!wantHessian) return;
+      const kernel = this.ensureKernel(shapeVar, temporal, XeK);
+      const k = kin!;
+      const res = await kernel.run({
+        T: n, Bw: k.Bw.subarray(0, n * Vs * 9), Rh: k.Rh.subarray(0, n * 9), ME: k.ME.subarray(0, n * 5 * 3 * E),
+        Gx: k.Gx.subarray(0, n * Vs * 3 * X_COLS), Lt: k.Lt.subarray(0, n * Vs * 9),
+        ...(shapeVar ? { MS: k.MS!.subarray(0, n * 5 * 3 * S) } : {}),
+        ...(XeK ? { Yt: k.Yt!.subarray(0, n * 3 * Vs * XeK) } : {}),
+      });
+      for (let tl = 0; tl < n; tl++) {
+        const idx = frameIdx[tl]!;
+        const A = Float64Array.from(res.A.subarray(tl * P * P, (tl + 1) * P * P));
+        if (res.GtG && iso[tl]) for (let e = 0; e < P * P; e++) A[e]! += iso[tl]! * res.GtG[tl * P * P + e]!;
+        eq.addHessianIndexed(idx, A, P, scale);
+        if (res.ASF) eq.addHessianCross(sharedOffsets.shape, idx, res.ASF.subarray(tl * S * P, (tl + 1) * S * P), S, P, scale);
+        if (res.ACF) eq.addHessianCross(extraIdx, idx, res.ACF.subarray(tl * XeK * P, (tl + 1) * XeK * P), XeK, P, scale);
+        if (res.ACS) eq.addHessianCross(extraIdx, sharedOffsets.shape, res.ACS.subarray(tl * XeK * S, (tl + 1) * XeK * S), XeK, S, scale);
+      }
+    });
+
+    if (shapeVar) {
+      // shape gradient Sᵀ·ȳ (the joint part was added per frame)
+      const gs = new Float64Array(S);
+      const Sd = m.shapeDirs;
+      for (let r = 0; r < 3 * V; r++) {
+        const yr = ybar![r]!;
+        if (yr === 0) continue;
+        const o = r * S;
+        for (let l = 0; l < S; l++) gs[l]! += yr * Sd[o + l]!;
+      }
+      eq.addGradient(this.shape.offset, gs);
+      if (wantHessian) await this.shapeHessian(eq, Hbar!);
+    }
+    if (wantHessian && offsetsVar && shapeVar) {
+      // offsets × shape: Σ_t B̂ᵀ H B̂ S_i = H̄_i S_i per region vertex
+      const o = this.offsets!.offset;
+      const blk = new Float64Array(3 * S);
+      this.offsetRegion.forEach((i, r) => {
+        blk.fill(0);
+        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) {
+          const hab = Hbar![9 * i + 3 * a + b]!;
+          if (hab === 0) continue;
+          for (let l = 0; l < S; l++) blk[a * S + l]! += hab * m.shapeDirs[(3 * i + b) * S + l]!;
+        }
+        eq.addHessian(o + 3 * r, this.shape.offset, blk, 3, S);
+      });
+    }
+    return costs;
+  }
+
+  /** A_ss = Σ_i S_iᵀ H̄_i S_i through the kernel: K̄ = F̄_i S_i stacked, A = K̄ᵀK̄. */
+  private async shapeHessian(eq: NormalEquations, Hbar: Float64Array): Promise<void> {
+    const m = this.model, V = this.V, S = m.numShape;
+    const K = new Float32Array(3 * V * S);
+    const F = new Float64Array(9);
+    for (let i = 0; i < V; i++) {
+      const Hi = Hbar.subarray(9 * i, 9 * i + 9);
+      if (Hi[0] === 0 && Hi[4] === 0 && Hi[8] === 0) continue;
+      sqrtFactor3(Hi, F);
+      for (let a = 0; a < 3; a++) {
+        const o = (3 * i + a) * S;
+        for (let b = 0; b < 3; b++) {
+          const f = F[3 * a + b]!;
+          if (f === 0) continue;
+          const so = (3 * i + b) * S;
+          for (let l = 0; l < S; l++) K[o + l]! += f * m.shapeDirs[so + l]!;
+        }
+      }
+    }
+    const A = await matmul(K, K, S, 3 * V, S, { transA: true });
+    eq.addHessian(this.shape.offset, this.shape.offset, Float64Array.from(A), S, S);
+  }
+
+  /** Offsets block (3×3 per region vertex) and its coupling with frame t's variables, exact. */
+  private offsetHessian(eq: NormalEquations, t: number, st: FrameState, H: Float64Array, idx: Int32Array, ME: Float64Array): void {
+    const m = this.model, E = m.numExpr, P = E + X_COLS, o = this.offsets!.offset;
+    const Rh = this.headR[t]!.values, B = st.blended;
+    const Bw = new Float64Array(9), HB = new Float64Array(9), blk = new Float64Array(9);
+    const G = new Float64Array(3 * P), cross = new Float64Array(3 * P);
+    this.offsetRegion.forEach((i, r) => {
+      const bo = 12 * i;
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Bw[3 * a + b] = Rh[3 * a]! * B[bo + b]! + Rh[3 * a + 1]! * B[bo + 4 + b]! + Rh[3 * a + 2]! * B[bo + 8 + b]!;
+      // HB = H_i·Bw; own block Bwᵀ H Bw
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) {
+        let s = 0;
+        for (let c = 0; c < 3; c++) s += H[9 * i + 3 * a + c]! * Bw[3 * c + b]!;
+        HB[3 * a + b] = s;
+      }
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) {
+        let s = 0;
+        for (let c = 0; c < 3; c++) s += Bw[3 * c + a]! * HB[3 * c + b]!;
+        blk[3 * a + b] = s;
+      }
+      eq.addHessian(o + 3 * r, o + 3 * r, blk, 3, 3);
+      this.worldJacobian(t, st, i, ME, G);
+      // cross = (H Bw)ᵀ G  [3 × P]
+      for (let a = 0; a < 3; a++) for (let p = 0; p < P; p++) {
+        let s = 0;
+        for (let c = 0; c < 3; c++) s += HB[3 * c + a]! * G[c * P + p]!;
+        cross[a * P + p] = s;
+      }
+      eq.addHessianCross([o + 3 * r, o + 3 * r + 1, o + 3 * r + 2], idx, cross, 3, P);
+    });
+  }
+
+  /**
+   * World Jacobian of vertex i in frame t: G [3 × (E + 18)] over the frame's columns
+   * [expr | pose | headR | headT] and, when GS is given, [3 × S] over the shape (both row-major).
+   * ME / MS are the frame's joint terms (`jointTerms`).
+   */
+  worldJacobian(t: number, st: FrameState, i: number, ME: Float64Array, G: Float64Array, MS?: Float64Array, GS?: Float64Array): void {
+    const m = this.model, E = m.numExpr, S = m.numShape, P = E + X_COLS;
+    const Rh = this.headR[t]!.values, B = st.blended, h = this.headT[t]!.values, x = this.world[t]!, bo = 12 * i;
+    const Bw = _bw;
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Bw[3 * a + b] = Rh[3 * a]! * B[bo + b]! + Rh[3 * a + 1]! * B[bo + 4 + b]! + Rh[3 * a + 2]! * B[bo + 8 + b]!;
+    const blend = (dirs: Float64Array, M: Float64Array, K: number, out: Float64Array, stride: number) => {
+      const Z = new Float64Array(3 * K);
+      for (let k = 0; k < J; k++) {
+        const w = this.W[i * J + k]!;
+        if (w === 0) continue;
+        for (let a = 0; a < 3; a++) for (let l = 0; l < K; l++) Z[a * K + l]! += w * M[(3 * k + a) * K + l]!;
+      }
+      for (let a = 0; a < 3; a++) for (let l = 0; l < K; l++) {
+        let s = 0;
+        for (let b = 0; b < 3; b++) s += Bw[3 * a + b]! * dirs[(3 * i + b) * K + l]! + Rh[3 * a + b]! * Z[b * K + l]!;
+        out[a * stride + l] = s;
+      }
+    };
+    blend(m.exprDirs, ME, E, G, P);
+    if (GS && MS) blend(m.shapeDirs, MS, S, GS, S);
+    const poseCols = _poseCols;
+    this.poseJac.columns(st, i, poseCols, 0, 12);
+    for (let a = 0; a < 3; a++) for (let c = 0; c < 12; c++) G[a * P + E + c] = Rh[3 * a]! * poseCols[c]! + Rh[3 * a + 1]! * poseCols[12 + c]! + Rh[3 * a + 2]! * poseCols[24 + c]!;
+    const ax = x[3 * i]! - h[0]!, ay = x[3 * i + 1]! - h[1]!, az = x[3 * i + 2]! - h[2]!;
+    const rot = [[0, az, -ay], [-az, 0, ax], [ay, -ax, 0]];
+    for (let a = 0; a < 3; a++) for (let c = 0; c < 3; c++) { G[a * P + E + 12 + c] = rot[a]![c]!; G[a * P + E + 15 + c] = a === c ? 1 : 0; }
+  }
+
+  /** Exact Hessian of explicit multi-vertex rows: frame block, shape block and their coupling. */
+  private explicitHessian(eq: NormalEquations, t: number, st: FrameState, idx: Int32Array, ME: Float64Array, MS: Float64Array | undefined, rows: Array<{ vertices: ArrayLike<number>; phi: ArrayLike<number>; k: number }>): void {
+    const m = this.model, E = m.numExpr, S = m.numShape, P = E + X_COLS;
+    const shapeIdx = MS ? Int32Array.from({ length: S }, (_, l) => this.shape.offset + l) : undefined;
+    const G = new Float64Array(3 * P), GS = MS ? new Float64Array(3 * S) : undefined;
+    for (const r of rows) {
+      const n = r.vertices.length, k = r.k;
+      const Jf = new Float64Array(k * P), Js = MS ? new Float64Array(k * S) : undefined;
+      for (let v = 0; v < n; v++) {
+        this.worldJacobian(t, st, r.vertices[v]!, ME, G, MS, GS);
+        for (let row = 0; row < k; row++) {
+          for (let a = 0; a < 3; a++) {
+            const c = r.phi[row * 3 * n + 3 * v + a]!;
+            if (c === 0) continue;
+            for (let p = 0; p < P; p++) Jf[row * P + p]! += c * G[a * P + p]!;
+            if (Js) for (let l = 0; l < S; l++) Js[row * S + l]! += c * GS![a * S + l]!;
+          }
+        }
+      }
+      eq.addHessianIndexed(idx, gram(Jf, k, P, Jf, P), P);
+      if (Js) {
+        eq.addHessian(this.shape.offset, this.shape.offset, gram(Js, k, S, Js, S), S, S);
+        eq.addHessianCross(shapeIdx!, idx, gram(Js, k, S, Jf, P), S, P);
+      }
+    }
+  }
+
+  /** Current FLAME parameters of frame t as FLAME's pose [15] (global 0) and expression. */
+  flamePose(t: number): Float64Array {
+    const p = new Float64Array(POSE_SIZE);
+    p.set(this.pose[t]!.values, 3);
+    return p;
+  }
+}
+
+const _bw = new Float64Array(9), _poseCols = new Float64Array(36);
+
+/** Aᵀ·B for A [k × a], B [k × b] (row-major): [a × b]. */
+function gram(A: Float64Array, k: number, a: number, B: Float64Array, b: number): Float64Array {
+  const out = new Float64Array(a * b);
+  for (let r = 0; r < k; r++) for (let i = 0; i < a; i++) {
+    const v = A[r * a + i]!;
+    if (v === 0) continue;
+    for (let j = 0; j < b; j++) out[i * b + j]! += v * B[r * b + j]!;
+  }
+  return out;
+}
+
+/** g[idx[k]] += values[k] where idx[k] ≥ 0. */
+function addIndexed(g: Float64Array, idx: Int32Array, values: ArrayLike<number>, n: number): void {
+  for (let k = 0; k < n; k++) { const o = idx[k]!; if (o >= 0) g[o]! += values[k]!; }
+}
+
+/** gradient[idx[k]] += Σ_j M_jᵀ sW_j for a K-column joint term M [J*3*K] (idx from position at0). */
+function addJointGradient(eq: NormalEquations, idx: ArrayLike<number>, at0: number, M: Float64Array, sW: Float64Array, K: number): void {
+  for (let j = 0; j < J; j++) {
+    const s0 = sW[3 * j]!, s1 = sW[3 * j + 1]!, s2 = sW[3 * j + 2]!;
+    if (s0 === 0 && s1 === 0 && s2 === 0) continue;
+    const o0 = 3 * j * K, o1 = o0 + K, o2 = o1 + K;
+    for (let l = 0; l < K; l++) {
+      const o = idx[at0 + l]!;
+      if (o >= 0) eq.gradient[o]! += M[o0 + l]! * s0 + M[o1 + l]! * s1 + M[o2 + l]! * s2;
+    }
+  }
+}
+
+/** out[o..o+9] += Mᵀ H M for 3×3 M, H. */
+function addCongruence(out: Float64Array, o: number, M: Float64Array, H: ArrayLike<number>): void {
+  const HM = _hm;
+  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) HM[3 * a + b] = H[3 * a]! * M[b]! + H[3 * a + 1]! * M[3 + b]! + H[3 * a + 2]! * M[6 + b]!;
+  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) out[o + 3 * a + b]! += M[a]! * HM[b]! + M[3 + a]! * HM[3 + b]! + M[6 + a]! * HM[6 + b]!;
+}
+const _hm = new Float64Array(9);
