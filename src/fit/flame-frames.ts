@@ -98,8 +98,12 @@ export class FlameFrames {
   /** World vertices of every frame [V*3], current after `update()`. */
   readonly world: Float64Array[];
   readonly terms: VertexTerm[] = [];
-  readonly subset: Uint32Array;
-  readonly subsetSlot: Int32Array;
+  /** Frames [start, end) that are evaluated and linearised (all by default; one in sequential mode). */
+  active: [number, number];
+  subset: Uint32Array;
+  /** Horvitz–Thompson weight 1/π_i of each subset vertex (1 when all vertices are used). */
+  subsetWeight: Float64Array;
+  subsetSlot: Int32Array;
   private readonly chunk: number;
   private readonly precision: 'float32' | 'float64';
   private batch: FlameBatchEvaluator | undefined;
@@ -124,9 +128,10 @@ export class FlameFrames {
       this.headT.push(params.add(new ParameterBlock(`headT:${t}`, new Float64Array(3), { frame: t })));
     }
     this.world = Array.from({ length: this.T }, () => new Float64Array(this.V * 3));
-    const Vs = Math.min(this.V, options.hessianVertices ?? 1024);
-    this.subset = new Uint32Array(Vs);
-    for (let s = 0; s < Vs; s++) this.subset[s] = Math.floor(((s + 0.5) * this.V) / Vs);
+    this.active = [0, this.T];
+    const { subset, weights } = hessianSubset(m, options.hessianVertices ?? 1024);
+    this.subset = subset;
+    this.subsetWeight = weights;
     this.subsetSlot = new Int32Array(this.V).fill(-1);
     this.subset.forEach((i, s) => { this.subsetSlot[i] = s; });
     this.chunk = options.chunk ?? 8;
@@ -136,6 +141,19 @@ export class FlameFrames {
   }
 
   addTerm(term: VertexTerm): void { this.terms.push(term); }
+
+  /** Changes the Hessian vertex subset (≥ V: all vertices, exact). */
+  setHessianVertices(count: number): void {
+    const { subset, weights } = hessianSubset(this.model, count);
+    if (subset.length === this.subset.length && subset.every((v, k) => v === this.subset[k])) return;
+    this.subset = subset;
+    this.subsetWeight = weights;
+    this.subsetSlot = new Int32Array(this.V).fill(-1);
+    this.subset.forEach((i, s) => { this.subsetSlot[i] = s; });
+    this.kernel = undefined;
+    this.kernelKey = '';
+    this.Ssub = undefined;
+  }
 
   private async evaluator(): Promise<FlameBatchEvaluator> {
     this.batch ??= await FlameBatchEvaluator.create(this.model, this.precision);
@@ -156,8 +174,9 @@ export class FlameFrames {
     await ev.setIdentity(this.shape.values, this.fullOffsets());
     const chunk = this.chunk;
     const out = new Float64Array(chunk * this.V * 3);
-    for (let t0 = 0; t0 < this.T; t0 += chunk) {
-      const t1 = Math.min(this.T, t0 + chunk), n = t1 - t0;
+    const [a, b] = this.active;
+    for (let t0 = a; t0 < b; t0 += chunk) {
+      const t1 = Math.min(b, t0 + chunk), n = t1 - t0;
       const expr = new Float64Array(n * E), pose = new Float64Array(n * POSE_SIZE);
       for (let t = t0; t < t1; t++) {
         expr.set(this.expr[t]!.values, (t - t0) * E);
@@ -178,17 +197,35 @@ export class FlameFrames {
     }
   }
 
-  /** Recomputes the world vertices of every frame. */
+  /** Recomputes the world vertices of the active frames (skipped when no parameter changed). */
   async update(): Promise<void> {
+    const snap = this.snapshot();
+    if (this.lastSnapshot && equalArrays(snap, this.lastSnapshot)) return;
     await this.forFrames();
+    this.lastSnapshot = snap;
   }
+
+  /** All parameter values the world vertices depend on (active frames, shape, offsets). */
+  private snapshot(): Float64Array {
+    const [a, b] = this.active;
+    const parts: Float64Array[] = [Float64Array.of(a, b), this.shape.values];
+    if (this.offsets) parts.push(this.offsets.values);
+    for (let t = a; t < b; t++) parts.push(this.expr[t]!.values, this.pose[t]!.values, this.headR[t]!.values, this.headT[t]!.values);
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const out = new Float64Array(n);
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
+  }
+  private lastSnapshot: Float64Array | undefined;
 
   /** Cost of every vertex term (after `update()`), by term name. */
   termCosts(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const term of this.terms) {
       let c = 0;
-      for (let t = 0; t < this.T; t++) c += term.frameCost(t, this.world[t]!, this);
+      for (let t = this.active[0]; t < this.active[1]; t++) c += term.frameCost(t, this.world[t]!, this);
       out[term.name] = (out[term.name] ?? 0) + c;
     }
     return out;
@@ -218,7 +255,8 @@ export class FlameFrames {
       this.Ssub = new Float32Array(Vs * 3 * S);
       this.subset.forEach((i, s) => this.Ssub!.set(m.shapeDirs.subarray(3 * i * S, (3 * i + 3) * S), 3 * s * S));
     }
-    this.kernel = new FramesKernel({ V: this.V, Vs, E, S, X: X_COLS, Xe, shape: shapeVar, temporal }, { Esub, Wsub, ...(shapeVar ? { Ssub: this.Ssub } : {}) });
+    const sw = Float32Array.from(this.subsetWeight, (w) => Math.sqrt(w));
+    this.kernel = new FramesKernel({ V: this.V, Vs, E, S, X: X_COLS, Xe, shape: shapeVar, temporal }, { Esub, Wsub, sw, ...(shapeVar ? { Ssub: this.Ssub } : {}) });
     this.kernelKey = key;
     return this.kernel;
   }
@@ -249,9 +287,9 @@ export class FlameFrames {
     const ybar = shapeVar ? new Float64Array(V * 3) : undefined;
     const Hbar = wantHessian && (shapeVar || offsetsVar) ? new Float64Array(V * 9) : undefined;
     const ME = new Float64Array(J * 3 * E), MS = shapeVar ? new Float64Array(J * 3 * S) : undefined;
-    const gPose = new Float64Array(12), poseCols = new Float64Array(3 * 12);
+    const gPose = new Float64Array(12), poseCols = new Float64Array(3 * 12), sW = new Float64Array(J * 3);
     const chunk = this.chunk;
-    const scale = V / Vs;
+    const scale = 1; // the subset's Horvitz–Thompson weights are applied in the kernel
     const temporal = this.terms.some((term) => term.usesFrameIsotropic);
     // per-chunk kernel inputs
     const kin = wantHessian ? {
@@ -267,11 +305,13 @@ export class FlameFrames {
     const Y64 = new Float64Array(chunk * 3 * V);
     // terms may read neighbouring frames (E_temp): make every frame's world vertices current first
     await this.update();
+    const snapshotAtStart = this.lastSnapshot;
     const regionSlot = new Int32Array(V).fill(-1);
     if (offsetsVar) this.offsetRegion.forEach((i, r) => { regionSlot[i] = r; });
 
+    let chunkStart = this.active[0];
     await this.forFrames((t, st, x) => {
-      const tl = t % chunk;
+      const tl = t - chunkStart;
       q.fill(0);
       if (wantHessian) H.fill(0);
       let isoValue = 0;
@@ -284,7 +324,10 @@ export class FlameFrames {
         addFrameIsotropic: (v) => { isoValue += v; },
         addExtraCross: (i, column, Yv, width) => {
           const s = this.subsetSlot[i]!;
-          if (s >= 0 && slotYt) for (let a = 0; a < 3; a++) for (let k = 0; k < width; k++) slotYt[(3 * s + a) * XeK + column + k]! += Yv[a * width + k]!;
+          if (s >= 0 && slotYt) {
+            const w = this.subsetWeight[s]!;
+            for (let a = 0; a < 3; a++) for (let k = 0; k < width; k++) slotYt[(3 * s + a) * XeK + column + k]! += w * Yv[a * width + k]!;
+          }
           const r = regionSlot[i]!;
           if (r >= 0 && extraVar) {
             // extra columns × offsets of vertex i: Yᵀ·(R_h B_i), exact
@@ -305,7 +348,7 @@ export class FlameFrames {
       iso[tl] = isoValue;
       const Rh = this.headR[t]!.values, B = st.blended;
       // model-space gradient qm = Rhᵀ q and skinned y = Bᵀ qm
-      const sW = new Float64Array(J * 3);
+      sW.fill(0);
       for (let i = 0; i < V; i++) {
         const a = q[3 * i]!, b = q[3 * i + 1]!, c = q[3 * i + 2]!;
         const m0 = Rh[0]! * a + Rh[3]! * b + Rh[6]! * c, m1 = Rh[1]! * a + Rh[4]! * b + Rh[7]! * c, m2 = Rh[2]! * a + Rh[5]! * b + Rh[8]! * c;
@@ -381,16 +424,18 @@ export class FlameFrames {
         for (let a = 0; a < 3; a++) {
           for (let c = 0; c < 12; c++) k.Gx[go + a * X_COLS + c] = Rh[3 * a]! * poseCols[c]! + Rh[3 * a + 1]! * poseCols[12 + c]! + Rh[3 * a + 2]! * poseCols[24 + c]!;
         }
+        // head rotation −[x − t]×, translation I
         const ax = x[3 * i]! - h[0]!, ay = x[3 * i + 1]! - h[1]!, az = x[3 * i + 2]! - h[2]!;
-        const rot = [[0, az, -ay], [-az, 0, ax], [ay, -ax, 0]];
-        for (let a = 0; a < 3; a++) {
-          for (let c = 0; c < 3; c++) { k.Gx[go + a * X_COLS + 12 + c] = rot[a]![c]!; k.Gx[go + a * X_COLS + 15 + c] = a === c ? 1 : 0; }
-        }
+        const g0 = go + 12, g1 = go + X_COLS + 12, g2 = go + 2 * X_COLS + 12;
+        k.Gx[g0] = 0; k.Gx[g0 + 1] = az; k.Gx[g0 + 2] = -ay; k.Gx[g0 + 3] = 1; k.Gx[g0 + 4] = 0; k.Gx[g0 + 5] = 0;
+        k.Gx[g1] = -az; k.Gx[g1 + 1] = 0; k.Gx[g1 + 2] = ax; k.Gx[g1 + 3] = 0; k.Gx[g1 + 4] = 1; k.Gx[g1 + 5] = 0;
+        k.Gx[g2] = ay; k.Gx[g2 + 1] = -ax; k.Gx[g2 + 2] = 0; k.Gx[g2 + 3] = 0; k.Gx[g2 + 4] = 0; k.Gx[g2 + 5] = 1;
       }
       // offsets: exact over the whole region — own block and coupling with this frame's variables
       if (offsetsVar) this.offsetHessian(eq, t, st, H, idx, ME);
       if (explicit.length) this.explicitHessian(eq, t, st, idx, ME, shapeVar ? MS : undefined, explicit);
     }, async (t0, t1) => {
+      chunkStart = t1;
       const n = t1 - t0;
       // expression gradient yᵀE in float64 (exact), for every frame of the chunk at once
       this.exprGradient ??= new ConstMatMul(m.exprDirs, 3 * V, E);
@@ -416,6 +461,7 @@ export class FlameFrames {
       }
     });
 
+    this.lastSnapshot = snapshotAtStart;
     if (shapeVar) {
       // shape gradient Sᵀ·ȳ (the joint part was added per frame)
       const gs = new Float64Array(S);
@@ -569,6 +615,52 @@ export class FlameFrames {
   }
 }
 
+/**
+ * The vertices whose rows estimate the frame Hessian: all of them when `count` ≥ V, otherwise an
+ * unequal-probability sample (systematic, deterministic) with inclusion probability π_i
+ * proportional to the vertex's expression-basis energy ‖E_i‖ plus a floor (so rigid motion is seen
+ * everywhere), capped at 1; each sampled vertex carries weight 1/π_i, which keeps the estimate of
+ * Σ_i G_iᵀ H_i G_i unbiased while concentrating samples on the mouth and eyes, where the localised
+ * expression components live.
+ */
+export function hessianSubset(model: FlameModel, count: number): { subset: Uint32Array; weights: Float64Array } {
+  const V = model.numVertices, E = model.numExpr;
+  if (count >= V) return { subset: Uint32Array.from({ length: V }, (_, i) => i), weights: new Float64Array(V).fill(1) };
+  const energy = new Float64Array(V);
+  let mean = 0;
+  for (let i = 0; i < V; i++) {
+    let e = 0;
+    for (let r = 3 * i * E; r < (3 * i + 3) * E; r++) e += model.exprDirs[r]! ** 2;
+    energy[i] = Math.sqrt(e);
+    mean += energy[i]! / V;
+  }
+  const w = energy.map((e) => e + 0.3 * mean);
+  // inclusion probabilities π_i = min(1, c·w_i) with Σπ = count (iterate the certainty cap)
+  const pi = new Float64Array(V);
+  let certain = new Uint8Array(V), budget = count;
+  for (let iter = 0; iter < 20; iter++) {
+    let sum = 0;
+    for (let i = 0; i < V; i++) if (!certain[i]) sum += w[i]!;
+    const c = budget / sum;
+    let changed = false;
+    for (let i = 0; i < V; i++) {
+      if (certain[i]) { pi[i] = 1; continue; }
+      pi[i] = c * w[i]!;
+      if (pi[i]! >= 1) { certain[i] = 1; budget--; changed = true; }
+    }
+    if (!changed) break;
+  }
+  // systematic sampling along the vertex order with a fixed offset (deterministic)
+  const chosen: number[] = [];
+  let acc = 0.5;
+  for (let i = 0; i < V; i++) {
+    const before = Math.floor(acc);
+    acc += Math.min(1, pi[i]!);
+    if (Math.floor(acc) > before) chosen.push(i);
+  }
+  return { subset: Uint32Array.from(chosen), weights: Float64Array.from(chosen, (i) => 1 / Math.min(1, pi[i]!)) };
+}
+
 const _bw = new Float64Array(9), _poseCols = new Float64Array(36);
 
 /** Aᵀ·B for A [k × a], B [k × b] (row-major): [a × b]. */
@@ -580,6 +672,12 @@ function gram(A: Float64Array, k: number, a: number, B: Float64Array, b: number)
     for (let j = 0; j < b; j++) out[i * b + j]! += v * B[r * b + j]!;
   }
   return out;
+}
+
+function equalArrays(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** g[idx[k]] += values[k] where idx[k] ≥ 0. */

@@ -83,6 +83,18 @@ function leverArms(out: Float64Array, model: FlameModel, W: Float64Array, below:
   for (let m = 0; m < J; m++) {
     const w = model.weights[i * J + m]!;
     if (w === 0) continue;
+    if (w === 1) {
+      // one joint: the vertex is y_im itself for m and every joint above it
+      const ao = 12 * m;
+      const y0 = A[ao]! * x0 + A[ao + 1]! * x1 + A[ao + 2]! * x2 + A[ao + 3]!;
+      const y1 = A[ao + 4]! * x0 + A[ao + 5]! * x1 + A[ao + 6]! * x2 + A[ao + 7]!;
+      const y2 = A[ao + 8]! * x0 + A[ao + 9]! * x1 + A[ao + 10]! * x2 + A[ao + 11]!;
+      for (let k = 0; k < J; k++) {
+        if (!below[k * J + m]) continue;
+        out[3 * k] = y0 - state.worldJoints[3 * k]!; out[3 * k + 1] = y1 - state.worldJoints[3 * k + 1]!; out[3 * k + 2] = y2 - state.worldJoints[3 * k + 2]!;
+      }
+      return;
+    }
     const ao = 12 * m;
     const y0 = A[ao]! * x0 + A[ao + 1]! * x1 + A[ao + 2]! * x2 + A[ao + 3]!;
     const y1 = A[ao + 4]! * x0 + A[ao + 5]! * x1 + A[ao + 6]! * x2 + A[ao + 7]!;

@@ -4,7 +4,8 @@
  *
  *   G_s  = Bw_s·E_s + Rh·(W_s·M^E)  ‖  Gx_s          world Jacobian of the frame variables [3 × P]
  *   K_s  = Lt_s·G_s                                   with H_s = Lt_sᵀ·Lt_s the vertex's information
- *   A    = Σ_s K_sᵀK_s (+ GᵀG for the isotropic frame-only terms)                       [P × P]
+ *   A    = Σ_s w_s K_sᵀK_s (+ Σ_s w_s G_sᵀG_s for isotropic frame-only terms)            [P × P]
+ * (w_s: the subset's Horvitz–Thompson weights, applied as √w_s on K and G; the caller weights Yt)
  *   ASF  = Σ_s (Lt_s·GS_s)ᵀ K_s,  GS_s = Bw_s·S_s + Rh·(W_s·M^S)                         [S × P]
  *   ACF  = Ytᵀ·G,  ACS = Ytᵀ·GS   (Yt: camera-cross coefficients [3Vs × X])
  * Every product runs batched over the chunk's frames in float32.
@@ -49,9 +50,9 @@ let nextId = 0;
 export class FramesKernel {
   readonly config: FramesKernelConfig;
   private readonly id = nextId++;
-  private readonly constants: { Esub: Float32Array; Wsub: Float32Array; Ssub?: Float32Array };
+  private readonly constants: { Esub: Float32Array; Wsub: Float32Array; sw: Float32Array; Ssub?: Float32Array };
 
-  constructor(config: FramesKernelConfig, constants: { Esub: Float32Array; Wsub: Float32Array; Ssub?: Float32Array }) {
+  constructor(config: FramesKernelConfig, constants: { Esub: Float32Array; Wsub: Float32Array; sw: Float32Array; Ssub?: Float32Array }) {
     this.config = config;
     this.constants = constants;
   }
@@ -67,7 +68,8 @@ export class FramesKernel {
       { op: 'MatMul', inputs: ['Bw', 'Esub'], outputs: ['BE'] },
       { op: 'Add', inputs: ['BE', 'RZE'], outputs: ['GE'] },
       { op: 'Concat', inputs: ['GE', 'Gx'], outputs: ['G'], attributes: { axis: 3 } },
-      { op: 'MatMul', inputs: ['Lt', 'G'], outputs: ['K4'] },
+      { op: 'MatMul', inputs: ['Lt', 'G'], outputs: ['K4u'] },
+      { op: 'Mul', inputs: ['K4u', 'sw'], outputs: ['K4'] },
       { op: 'Reshape', inputs: ['K4', 'shape3VsP'], outputs: ['K'] },
       { op: 'Transpose', inputs: ['K'], outputs: ['KT'], attributes: { perm: [0, 2, 1] } },
       { op: 'MatMul', inputs: ['KT', 'K'], outputs: ['A'] },
@@ -75,6 +77,7 @@ export class FramesKernel {
     const initializers = [
       { name: 'Esub', dims: [Vs, 3, E], data: this.constants.Esub },
       { name: 'Wsub', dims: [Vs, 5], data: this.constants.Wsub },
+      { name: 'sw', dims: [Vs, 1, 1], data: this.constants.sw },
       { name: 'shapeVs3E', dims: [4], data: i64([-1, Vs, 3, E]) },
       { name: 'shape3VsP', dims: [3], data: i64([-1, 3 * Vs, P]) },
     ] as InitializerSpec[];
@@ -90,7 +93,8 @@ export class FramesKernel {
     ];
     if (this.config.temporal) {
       nodes.push(
-        { op: 'Reshape', inputs: ['G', 'shape3VsP'], outputs: ['G3'] },
+        { op: 'Mul', inputs: ['G', 'sw'], outputs: ['Gw'] },
+        { op: 'Reshape', inputs: ['Gw', 'shape3VsP'], outputs: ['G3'] },
         { op: 'Transpose', inputs: ['G3'], outputs: ['G3T'], attributes: { perm: [0, 2, 1] } },
         { op: 'MatMul', inputs: ['G3T', 'G3'], outputs: ['GtG'] },
       );
@@ -105,7 +109,8 @@ export class FramesKernel {
         { op: 'MatMul', inputs: ['Rh', 'ZS'], outputs: ['RZS'] },
         { op: 'MatMul', inputs: ['Bw', 'Ssub'], outputs: ['BS'] },
         { op: 'Add', inputs: ['BS', 'RZS'], outputs: ['GS'] },
-        { op: 'MatMul', inputs: ['Lt', 'GS'], outputs: ['KS4'] },
+        { op: 'MatMul', inputs: ['Lt', 'GS'], outputs: ['KS4u'] },
+        { op: 'Mul', inputs: ['KS4u', 'sw'], outputs: ['KS4'] },
         { op: 'Reshape', inputs: ['KS4', 'shape3VsS'], outputs: ['KS'] },
         { op: 'Transpose', inputs: ['KS'], outputs: ['KST'], attributes: { perm: [0, 2, 1] } },
         { op: 'MatMul', inputs: ['KST', 'K'], outputs: ['ASF'] },

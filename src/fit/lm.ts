@@ -6,6 +6,7 @@
  */
 import { NumericError } from '../util/errors.js';
 import type { Problem } from './problem.js';
+import type { NormalEquations } from './system.js';
 import { totalCost } from './problem.js';
 
 export interface LMOptions {
@@ -23,17 +24,26 @@ export interface LMOptions {
   maxSeconds?: number;
   /** Schur products on onnxruntime above this many multiply-adds (see NormalEquations.solve). */
   kernelThreshold?: number;
+  /**
+   * Recompute the Gauss–Newton Hessian at most every this many iterations (default 1: always).
+   * Between refreshes the gradient is exact and the Hessian is the last one computed; a step that
+   * is rejected or poorly predicted (ratio < 0.25) forces a refresh.
+   */
+  hessianRefresh?: number;
+  /** Start from this system's Hessian (same layout), e.g. the previous frame's in sequential tracking. */
+  reuseHessian?: NormalEquations;
   /** Called after every accepted iteration. */
   onIteration?: (info: { iteration: number; cost: number; lambda: number; seconds: number }) => void;
 }
 
-export const LM_DEFAULTS: Required<Omit<LMOptions, 'onIteration' | 'kernelThreshold'>> = {
+export const LM_DEFAULTS: Required<Omit<LMOptions, 'onIteration' | 'kernelThreshold' | 'reuseHessian'>> = {
   maxIterations: 50,
   functionTolerance: 1e-6,
   gradientTolerance: 1e-10,
   parameterTolerance: 1e-8,
   initialLambda: 1e-4,
   maxSeconds: Infinity,
+  hessianRefresh: 1,
 };
 
 export type Termination = 'convergence' | 'no_convergence' | 'failure';
@@ -50,6 +60,10 @@ export interface SolveSummary {
   perTerm: Record<string, { initial: number; final: number }>;
   /** Hessian entries dropped because they coupled two frames (E_temp), at the last linearisation. */
   droppedCouplings?: number;
+  /** Number of Hessian (re)computations. */
+  hessians?: number;
+  /** The last system (its Hessian can seed the next solve with `reuseHessian`). */
+  system?: NormalEquations;
 }
 
 function checkFinite(costs: Record<string, number>, when: string): void {
@@ -72,8 +86,13 @@ export async function solveLM(problem: Problem, options: LMOptions = {}): Promis
   const params = problem.parameters;
   const variable = params.blocks.filter((b) => !b.constant);
   if (eq.n === 0) { termination = 'convergence'; reason = 'no variable parameters'; }
+  let hessianAge = Infinity, hessians = 0, refresh = false;
+  if (options.reuseHessian && eq.sameLayout(options.reuseHessian)) { eq.copyHessianFrom(options.reuseHessian); hessianAge = 0; }
   outer: for (; eq.n > 0 && iterations < o.maxIterations; iterations++) {
-    await problem.linearize(eq, true);
+    const fresh = refresh || hessianAge >= o.hessianRefresh;
+    await problem.linearize(eq, fresh);
+    if (fresh) { hessianAge = 0; hessians++; refresh = false; }
+    hessianAge++;
     let gmax = 0;
     for (let i = 0; i < eq.n; i++) gmax = Math.max(gmax, Math.abs(eq.gradient[i]!));
     if (!Number.isFinite(gmax)) throw new NumericError(`LM: gradient is ${gmax} at iteration ${iterations}`);
@@ -82,7 +101,10 @@ export async function solveLM(problem: Problem, options: LMOptions = {}): Promis
       if (seconds() > o.maxSeconds) { reason = `time limit ${o.maxSeconds} s`; break outer; }
       if (lambda > 1e32 || attempt > 40) { termination = iterations > 0 ? 'convergence' : 'failure'; reason = 'no step lowers the cost (damping at its limit)'; break outer; }
       const delta = await eq.solve(lambda, { kernelThreshold: o.kernelThreshold });
-      if (!delta) { lambda *= nu; nu *= 2; continue; }
+      if (!delta) {
+        if (hessianAge > 1) { refresh = true; iterations--; continue outer; }
+        lambda *= nu; nu *= 2; continue;
+      }
       let dn = 0, xn = 0;
       for (let i = 0; i < delta.length; i++) dn += delta[i]! * delta[i]!;
       for (const b of variable) for (let k = 0; k < b.values.length; k++) xn += b.values[k]! * b.values[k]!;
@@ -95,6 +117,7 @@ export async function solveLM(problem: Problem, options: LMOptions = {}): Promis
       const newCost = totalCost(trial);
       if (Number.isFinite(newCost) && newCost < cost) {
         const rho = predicted > 0 ? (cost - newCost) / predicted : 0;
+        if (rho < 0.25 && hessianAge > 1) refresh = true;
         lambda *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
         nu = 2;
         const decrease = cost - newCost;
@@ -105,6 +128,7 @@ export async function solveLM(problem: Problem, options: LMOptions = {}): Promis
         break;
       }
       params.restore(saved);
+      if (hessianAge > 1) { refresh = true; iterations--; continue outer; }
       lambda *= nu; nu *= 2;
     }
   }
@@ -116,6 +140,6 @@ export async function solveLM(problem: Problem, options: LMOptions = {}): Promis
   for (const k of new Set([...Object.keys(initial), ...Object.keys(final)])) perTerm[k] = { initial: initial[k] ?? 0, final: final[k] ?? 0 };
   return {
     solver: 'lm', termination, reason, iterations, seconds: seconds(),
-    initialCost: totalCost(initial), finalCost: totalCost(final), perTerm, droppedCouplings: eq.droppedCouplings,
+    initialCost: totalCost(initial), finalCost: totalCost(final), perTerm, droppedCouplings: eq.droppedCouplings, hessians, system: eq,
   };
 }

@@ -51,9 +51,12 @@ export class Problem {
     return new NormalEquations(this.parameters.layout());
   }
 
-  /** Fills eq (cleared first) and returns the cost of every term. */
+  /**
+   * Fills eq and returns the cost of every term. With `wantHessian` false the Hessian blocks are
+   * kept as they were (gradient-only linearisation, for Hessian reuse).
+   */
   async linearize(eq: NormalEquations, wantHessian: boolean): Promise<Record<string, number>> {
-    eq.clear();
+    eq.clear(!wantHessian);
     const out: Record<string, number> = {};
     if (this.frames) Object.assign(out, await this.frames.linearize(eq, wantHessian));
     for (const t of this.terms) out[t.name] = (out[t.name] ?? 0) + (await t.linearize(eq, wantHessian));

@@ -52,12 +52,27 @@ export class NormalEquations {
     this.groupStarts = Int32Array.from(layout.groups.map((g) => g.start));
   }
 
-  clear(): void {
+  /** Clears the gradient, and the Hessian blocks unless `keepHessian` (reuse of an earlier Hessian). */
+  clear(keepHessian = false): void {
     this.gradient.fill(0);
+    if (keepHessian) return;
     this.shared.fill(0);
     for (const d of this.diag) d.fill(0);
     for (const c of this.cross) c.fill(0);
     this.droppedCouplings = 0;
+  }
+
+  /** Whether another system has the same tangent layout (so its Hessian can be reused). */
+  sameLayout(other: NormalEquations): boolean {
+    if (other.n !== this.n || other.ns !== this.ns || other.layout.groups.length !== this.layout.groups.length) return false;
+    return this.layout.groups.every((g, k) => g.start === other.layout.groups[k]!.start && g.size === other.layout.groups[k]!.size);
+  }
+
+  /** Copies the Hessian blocks of a system with the same layout. */
+  copyHessianFrom(other: NormalEquations): void {
+    this.shared.set(other.shared);
+    this.diag.forEach((d, k) => d.set(other.diag[k]!));
+    this.cross.forEach((c, k) => c.set(other.cross[k]!));
   }
 
   /** Index of the frame group containing tangent offset o (−1 for shared). */

@@ -1,0 +1,2 @@
+/** Metrics: reprojection error, aligned vertex error. */
+export * from './fit-metrics.js';
