@@ -19,7 +19,8 @@ import { silentLogger } from '../util/log.js';
 import type { FlameModel } from '../flame/model.js';
 import { rotationToAxisAngle } from '../flame/rotation.js';
 import { Problem } from './problem.js';
-import { addCameras, cameraMatrices, type CameraInit } from './cameras.js';
+import { addCameras, cameraMatrices, type CameraBlocks, type CameraInit } from './cameras.js';
+import type { FlameFrames } from './flame-frames.js';
 import { AlignmentTerm, observed, type Observations } from './terms/alignment.js';
 import { TemporalTerm } from './terms/temporal.js';
 import { MicaTerm, SquaredNormTerm } from './terms/priors.js';
@@ -117,6 +118,12 @@ export interface FitResult {
     /** Observations ignored because μ was not finite though σ was valid. */
     nonFiniteMu: number;
   };
+}
+
+let current: { frames: FlameFrames; cameras: CameraBlocks[] } | undefined;
+/** The problem of the fit in progress (for progress reports and benchmarks that watch it). */
+export function currentFitState(): { frames: FlameFrames; cameras: CameraBlocks[] } | undefined {
+  return current;
 }
 
 /** Checks shapes and values; returns per-frame observation counts. */
@@ -220,6 +227,7 @@ export async function fitSequence(model: FlameModel, data: SequenceData, options
     }
   }
   const cams = addCameras(problem.parameters, camInit, { sharedFocal: options.sharedFocal ?? true, constant: cameraMode === 'given' });
+  current = { frames, cameras: cams };
   const align = new AlignmentTerm(obs, cams, loss);
   frames.addTerm(align);
   // ---- priors ----
@@ -300,6 +308,7 @@ export async function fitSequence(model: FlameModel, data: SequenceData, options
         if (camerasVariable) for (const c of cams) for (const b of [c.R, c.t, c.focal]) b.constant = false;
       }
       const s = await solveLM(problem, { maxIterations: t === gauge ? 40 : options.sequentialIterations ?? 8, functionTolerance: t === gauge ? 1e-6 : 1e-4, ...options.lm });
+      log.debug(`fit: sequential frame ${t}: ${s.iterations} iterations, ${s.hessians} Hessians, ${s.seconds.toFixed(2)} s, cost ${s.initialCost.toExponential(3)} → ${s.finalCost.toExponential(3)} (${s.reason})`);
       iterations += s.iterations; initialCost += s.initialCost; finalCost += s.finalCost;
       for (const [k, v] of Object.entries(s.perTerm)) { perTerm[k] ??= { initial: 0, final: 0 }; perTerm[k]!.initial += v.initial; perTerm[k]!.final += v.final; }
     }
@@ -317,13 +326,27 @@ export async function fitSequence(model: FlameModel, data: SequenceData, options
     for (let t = 0; t < T; t++) if (!held.includes(t)) for (const b of frameBlocks(t)) b.constant = false;
     if (!camerasKnown) { frames.headR[gauge]!.constant = true; frames.headT[gauge]!.constant = true; }
     frames.shape.constant = false;
-    if (frames.offsets) frames.offsets.constant = false;
     if (camerasVariable) for (const c of cams) for (const b of [c.R, c.t, c.focal]) b.constant = false;
     frames.setHessianVertices(options.hessianVertices ?? 1024);
     const s0 = performance.now();
-    const s = await solve('joint', { functionTolerance: 1e-6, ...(options.jointIterations ? {} : { maxIterations: 25 }) , ...(options.jointIterations ? { maxIterations: options.jointIterations } : {}) });
+    const jointLM: LMOptions = { functionTolerance: 1e-6, maxIterations: options.jointIterations ?? 25, hessianRefresh: 3 };
+    let s = await solve('joint', jointLM);
+    if (frames.offsets) {
+      // per-vertex offsets (E_deform): their own block-diagonal step with everything else held,
+      // then a short joint pass; keeping them out of the dense shared block keeps the reduced
+      // system at shape + cameras
+      const variable = allBlocks.filter((b) => !b.constant);
+      for (const b of variable) b.constant = true;
+      frames.offsets.constant = false;
+      await solveLM(problem, { maxIterations: 5, functionTolerance: 1e-5 });
+      frames.offsets.constant = true;
+      for (const b of variable) b.constant = false;
+      const polish = await solve('joint', { ...jointLM, maxIterations: Math.min(8, jointLM.maxIterations!) });
+      s = { ...polish, initialCost: s.initialCost, iterations: s.iterations + polish.iterations, seconds: s.seconds + polish.seconds,
+        perTerm: Object.fromEntries(Object.entries(polish.perTerm).map(([k, v]) => [k, { initial: s.perTerm[k]?.initial ?? v.initial, final: v.final }])) };
+    }
     record('joint', s, (performance.now() - s0) / 1000);
-    log.info(`fit: joint stage: ${s.termination} after ${s.iterations} iterations in ${s.seconds.toFixed(1)} s (${s.reason})`);
+    log.info(`fit: joint stage: ${s.termination} after ${s.iterations} iterations in ${((performance.now() - s0) / 1000).toFixed(1)} s (${s.reason})`);
   }
 
   // frames held at the ends copy their nearest observed frame's final parameters

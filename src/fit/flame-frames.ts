@@ -15,9 +15,10 @@
  * - the Hessian of the frame variables and their coupling with shape and cameras from a fixed,
  *   evenly spread subset of `hessianVertices` vertices scaled by V/Vs (an unbiased estimate; the
  *   gradient stays exact, so the minimum found is the true one), as batched float32 GEMMs;
- * - the shape Hessian from each vertex's information summed over frames, H̄_i = Σ_t B̂ᵀH B̂
- *   (B̂ = R_h·B_i), as one Gram product Σ_i S_iᵀ H̄_i S_i (the joints' dependence on β is left out
- *   of this block only).
+ * - the shape Hessian from each subset vertex's information summed over frames: with
+ *   G^S_i = C_i·Ŝ_i, C_i = [R_h·B_i | R_h·W_ik·Q_k] (3×15, per frame) and Ŝ_i = [S_i; (Jreg·S)_k]
+ *   (15×S, constant), A_ss = Σ_i Ŝ_iᵀ (Σ_t C_iᵀ H C_i) Ŝ_i — exact, including the joints'
+ *   dependence on β, without a per-frame S×S product.
  */
 import type { FlameModel } from '../flame/model.js';
 import { NUM_JOINTS, POSE_SIZE } from '../flame/model.js';
@@ -285,7 +286,11 @@ export class FlameFrames {
     const q = new Float64Array(V * 3), H = new Float64Array(V * 9);
     const qm = new Float64Array(V * 3), y = new Float64Array(V * 3);
     const ybar = shapeVar ? new Float64Array(V * 3) : undefined;
-    const Hbar = wantHessian && (shapeVar || offsetsVar) ? new Float64Array(V * 9) : undefined;
+    // shape block with the joints' dependence on β: per subset vertex, C = [B̂ | R_h·W_ik·Q_k (k = 1..4)]
+    // and H̄15 = Σ_t Cᵀ H C (15×15), exact up to the subset sampling
+    const Hbar15 = wantHessian && shapeVar ? new Float64Array(this.subset.length * 225) : undefined;
+    // offsets × shape: per region vertex the first three rows of Σ_t Cᵀ H C (3×15)
+    const Hreg15 = wantHessian && shapeVar && offsetsVar ? new Float64Array(this.offsetRegion.length * 45) : undefined;
     const ME = new Float64Array(J * 3 * E), MS = shapeVar ? new Float64Array(J * 3 * S) : undefined;
     const gPose = new Float64Array(12), poseCols = new Float64Array(3 * 12), sW = new Float64Array(J * 3);
     const chunk = this.chunk;
@@ -400,12 +405,33 @@ export class FlameFrames {
         for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Bw[3 * a + b] = Rh[3 * a]! * B[bo + b]! + Rh[3 * a + 1]! * B[bo + 4 + b]! + Rh[3 * a + 2]! * B[bo + 8 + b]!;
         return Bw;
       };
-      if (Hbar) {
-        for (let i = 0; i < V; i++) {
+      if (Hbar15 || Hreg15) {
+        const Rw = st.worldRotations, C = _C15, CH = _CH15;
+        // rows r0..14 of Σ_t Cᵀ H C for vertex i into out[o…] (rows × 15)
+        const accumulate = (i: number, out: Float64Array, o: number, rows: number) => {
           const Hi = H.subarray(9 * i, 9 * i + 9);
-          if (Hi[0] === 0 && Hi[4] === 0 && Hi[8] === 0) continue;
-          addCongruence(Hbar, 9 * i, bw(i), Hi);
-        }
+          if (Hi[0] === 0 && Hi[4] === 0 && Hi[8] === 0) return;
+          const b = bw(i);
+          for (let a = 0; a < 3; a++) for (let c = 0; c < 3; c++) C[a * 15 + c] = b[3 * a + c]!;
+          for (let k = 1; k < J; k++) {
+            const w = this.W[i * J + k]!, p = m.parents[k]!;
+            for (let a = 0; a < 3; a++) for (let c = 0; c < 3; c++) {
+              // R_h · w · Q_k, Q_k = Rw_parent − Rw_k
+              let v = 0;
+              if (w !== 0) for (let d = 0; d < 3; d++) v += Rh[3 * a + d]! * ((p < 0 ? (d === c ? 1 : 0) : Rw[9 * p + 3 * d + c]!) - Rw[9 * k + 3 * d + c]!);
+              C[a * 15 + 3 * k + c] = w * v;
+            }
+          }
+          // CH = Cᵀ H (15×3), then rows of CH·C
+          for (let r = 0; r < rows; r++) for (let c = 0; c < 3; c++) CH[r * 3 + c] = C[r]! * Hi[c]! + C[15 + r]! * Hi[3 + c]! + C[30 + r]! * Hi[6 + c]!;
+          for (let r = 0; r < rows; r++) {
+            const h0 = CH[r * 3]!, h1 = CH[r * 3 + 1]!, h2 = CH[r * 3 + 2]!;
+            if (h0 === 0 && h1 === 0 && h2 === 0) continue;
+            for (let c = 0; c < 15; c++) out[o + r * 15 + c]! += h0 * C[c]! + h1 * C[15 + c]! + h2 * C[30 + c]!;
+          }
+        };
+        if (Hbar15) for (let si = 0; si < this.subset.length; si++) accumulate(this.subset[si]!, Hbar15, si * 225, 15);
+        if (Hreg15) this.offsetRegion.forEach((i, r) => accumulate(i, Hreg15, r * 45, 3));
       }
       const k = kin!;
       for (let e = 0; e < 9; e++) k.Rh[tl * 9 + e] = Rh[e]!;
@@ -473,18 +499,22 @@ export class FlameFrames {
         for (let l = 0; l < S; l++) gs[l]! += yr * Sd[o + l]!;
       }
       eq.addGradient(this.shape.offset, gs);
-      if (wantHessian) await this.shapeHessian(eq, Hbar!);
+      if (wantHessian) await this.shapeHessian(eq, Hbar15!);
     }
-    if (wantHessian && offsetsVar && shapeVar) {
-      // offsets × shape: Σ_t B̂ᵀ H B̂ S_i = H̄_i S_i per region vertex
+    if (Hreg15) {
+      // offsets × shape: (Σ_t B̂ᵀ H C) Ŝ_i = H̄_aa S_i + H̄_ab (Jreg·S)_1..4 per region vertex
       const o = this.offsets!.offset;
+      const JS = this.batch!.jointShapeDirs.subarray(3 * S);
       const blk = new Float64Array(3 * S);
       this.offsetRegion.forEach((i, r) => {
         blk.fill(0);
-        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) {
-          const hab = Hbar![9 * i + 3 * a + b]!;
-          if (hab === 0) continue;
-          for (let l = 0; l < S; l++) blk[a * S + l]! += hab * m.shapeDirs[(3 * i + b) * S + l]!;
+        for (let a = 0; a < 3; a++) {
+          for (let c = 0; c < 15; c++) {
+            const h = Hreg15[r * 45 + a * 15 + c]!;
+            if (h === 0) continue;
+            const src = c < 3 ? m.shapeDirs.subarray((3 * i + c) * S, (3 * i + c + 1) * S) : JS.subarray((c - 3) * S, (c - 2) * S);
+            for (let l = 0; l < S; l++) blk[a * S + l]! += h * src[l]!;
+          }
         }
         eq.addHessian(o + 3 * r, this.shape.offset, blk, 3, S);
       });
@@ -492,27 +522,61 @@ export class FlameFrames {
     return costs;
   }
 
-  /** A_ss = Σ_i S_iᵀ H̄_i S_i through the kernel: K̄ = F̄_i S_i stacked, A = K̄ᵀK̄. */
-  private async shapeHessian(eq: NormalEquations, Hbar: Float64Array): Promise<void> {
-    const m = this.model, V = this.V, S = m.numShape;
-    const K = new Float32Array(3 * V * S);
-    const F = new Float64Array(9);
-    for (let i = 0; i < V; i++) {
-      const Hi = Hbar.subarray(9 * i, 9 * i + 9);
-      if (Hi[0] === 0 && Hi[4] === 0 && Hi[8] === 0) continue;
-      sqrtFactor3(Hi, F);
+  /**
+   * A_ss = Σ_i w_i Ŝ_iᵀ H̄15_i Ŝ_i over the Hessian subset, with Ŝ_i = [S_i; (Jreg·S)_1..4] (15 × S):
+   * the S_i–S_i part as one Gram on the kernel (K̄ = √w F̄ S_i, F̄ᵀF̄ = H̄15's leading 3×3), the parts
+   * through the joints in JavaScript (they are 12-dimensional).
+   */
+  private async shapeHessian(eq: NormalEquations, Hbar15: Float64Array): Promise<void> {
+    const m = this.model, S = m.numShape, Vs = this.subset.length;
+    const K = new Float32Array(3 * Vs * S);
+    const F = new Float64Array(9), Haa = new Float64Array(9);
+    const X = new Float64Array(S * 12); // Σ_i w S_iᵀ H̄_ab
+    const Hbb = new Float64Array(144); // Σ_i w H̄_bb
+    for (let si = 0; si < Vs; si++) {
+      const i = this.subset[si]!, o = si * 225, w = this.subsetWeight[si]!;
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Haa[3 * a + b] = Hbar15[o + a * 15 + b]!;
+      if (Haa[0] === 0 && Haa[4] === 0 && Haa[8] === 0) continue;
+      sqrtFactor3(Haa, F);
+      const sw = Math.sqrt(w);
+      for (let e = 0; e < 9; e++) F[e]! *= sw;
       for (let a = 0; a < 3; a++) {
-        const o = (3 * i + a) * S;
+        const ko = (3 * si + a) * S;
         for (let b = 0; b < 3; b++) {
           const f = F[3 * a + b]!;
           if (f === 0) continue;
           const so = (3 * i + b) * S;
-          for (let l = 0; l < S; l++) K[o + l]! += f * m.shapeDirs[so + l]!;
+          for (let l = 0; l < S; l++) K[ko + l]! += f * m.shapeDirs[so + l]!;
         }
       }
+      for (let a = 0; a < 3; a++) {
+        const so = (3 * i + a) * S;
+        for (let c = 0; c < 12; c++) {
+          const h = w * Hbar15[o + a * 15 + 3 + c]!;
+          if (h === 0) continue;
+          for (let l = 0; l < S; l++) X[l * 12 + c]! += h * m.shapeDirs[so + l]!;
+        }
+      }
+      for (let r = 0; r < 12; r++) for (let c = 0; c < 12; c++) Hbb[r * 12 + c]! += w * Hbar15[o + (3 + r) * 15 + 3 + c]!;
     }
-    const A = await matmul(K, K, S, 3 * V, S, { transA: true });
-    eq.addHessian(this.shape.offset, this.shape.offset, Float64Array.from(A), S, S);
+    const A = Float64Array.from(await matmul(K, K, S, 3 * Vs, S, { transA: true }));
+    // + X·JS + (X·JS)ᵀ + JSᵀ·Hbb·JS, JS = rows of Jreg·S for joints 1..4 (12 × S)
+    const JS = this.batch!.jointShapeDirs.subarray(3 * S);
+    const XJ = new Float64Array(S * S), HJ = new Float64Array(12 * S);
+    for (let r = 0; r < 12; r++) for (let c = 0; c < 12; c++) {
+      const h = Hbb[r * 12 + c]!;
+      if (h !== 0) for (let l = 0; l < S; l++) HJ[r * S + l]! += h * JS[c * S + l]!;
+    }
+    for (let a = 0; a < S; a++) for (let c = 0; c < 12; c++) {
+      const x = X[a * 12 + c]!;
+      if (x !== 0) for (let b = 0; b < S; b++) XJ[a * S + b]! += x * JS[c * S + b]!;
+    }
+    for (let a = 0; a < S; a++) for (let b = 0; b < S; b++) {
+      let v = XJ[a * S + b]! + XJ[b * S + a]!;
+      for (let r = 0; r < 12; r++) v += JS[r * S + a]! * HJ[r * S + b]!;
+      A[a * S + b]! += v;
+    }
+    eq.addHessian(this.shape.offset, this.shape.offset, A, S, S);
   }
 
   /** Offsets block (3×3 per region vertex) and its coupling with frame t's variables, exact. */
@@ -661,7 +725,7 @@ export function hessianSubset(model: FlameModel, count: number): { subset: Uint3
   return { subset: Uint32Array.from(chosen), weights: Float64Array.from(chosen, (i) => 1 / Math.min(1, pi[i]!)) };
 }
 
-const _bw = new Float64Array(9), _poseCols = new Float64Array(36);
+const _bw = new Float64Array(9), _poseCols = new Float64Array(36), _C15 = new Float64Array(45), _CH15 = new Float64Array(45);
 
 /** Aᵀ·B for A [k × a], B [k × b] (row-major): [a × b]. */
 function gram(A: Float64Array, k: number, a: number, B: Float64Array, b: number): Float64Array {
@@ -698,10 +762,3 @@ function addJointGradient(eq: NormalEquations, idx: ArrayLike<number>, at0: numb
   }
 }
 
-/** out[o..o+9] += Mᵀ H M for 3×3 M, H. */
-function addCongruence(out: Float64Array, o: number, M: Float64Array, H: ArrayLike<number>): void {
-  const HM = _hm;
-  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) HM[3 * a + b] = H[3 * a]! * M[b]! + H[3 * a + 1]! * M[3 + b]! + H[3 * a + 2]! * M[6 + b]!;
-  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) out[o + 3 * a + b]! += M[a]! * HM[b]! + M[3 + a]! * HM[3 + b]! + M[6 + a]! * HM[6 + b]!;
-}
-const _hm = new Float64Array(9);
