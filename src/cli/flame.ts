@@ -10,7 +10,7 @@ export function registerFlame(program: Command): void {
   const flame = program.command('flame').description('evaluate the head model');
   flame
     .command('eval')
-    .description('vertices from parameters: P.npz holds shape, expr, pose [15], transl [3] (missing = zeros, short = zero-padded); writes float64 [V,3] (or [T,V,3] with --batch)')
+    .description('vertices from parameters: P.npz holds shape, expr, pose [15], transl [3], optional offsets [V,3] (missing = zeros, short = zero-padded); writes float64 [V,3] (or [T,V,3] with --batch)')
     .requiredOption('--params <file>', 'parameters .npz')
     .requiredOption('--out <file>', 'output .npy')
     .option('--batch', 'arrays carry a leading frame axis: expr [T,E], pose [T,15], transl [T,3], shape [S] or [T,S]')
@@ -24,8 +24,10 @@ export function registerFlame(program: Command): void {
         if (!isNdArray(v)) throw new UsageError(`${opts.params}: '${key}' is not an array`);
         return { data: toFloat64(v, `${opts.params} ${key}`), shape: v.shape };
       };
-      const known = new Set(['shape', 'expr', 'pose', 'transl']);
-      for (const k of z.keys()) if (!known.has(k)) ctx.logger.warn(`${opts.params}: ignoring key '${k}' (known: shape, expr, pose, transl)`);
+      const known = new Set(['shape', 'expr', 'pose', 'transl', 'offsets']);
+      for (const k of z.keys()) if (!known.has(k)) ctx.logger.warn(`${opts.params}: ignoring key '${k}' (known: shape, expr, pose, transl, offsets)`);
+      const offsets = get('offsets');
+      if (offsets && offsets.data.length !== model.numVertices * 3) throw new UsageError(`${opts.params}: 'offsets' has shape (${offsets.shape.join(', ')}), expected (${model.numVertices}, 3)`);
       const shape = get('shape'), expr = get('expr'), pose = get('pose'), transl = get('transl');
       const V = model.numVertices;
       const limits: Record<string, number> = { shape: model.numShape, expr: model.numExpr, pose: 15, transl: 3 };
@@ -56,7 +58,7 @@ export function registerFlame(program: Command): void {
       const out = new Float64Array(T * V * 3);
       let lastShape: Float64Array | undefined;
       for (let t = 0; t < T; t++) {
-        if (S[t] !== lastShape && (t === 0 || shape?.shape.length === 2)) { ev.setIdentity(S[t]!); lastShape = S[t]; }
+        if (S[t] !== lastShape && (t === 0 || shape?.shape.length === 2)) { ev.setIdentity(S[t]!, offsets?.data); lastShape = S[t]; }
         out.set(ev.evaluate(X[t]!, P[t]!.length ? P[t] : undefined, Tr[t]!.length ? Tr[t] : undefined), t * V * 3);
       }
       await saveNpy(opts.out, ndarray('float64', opts.batch ? [T, V, 3] : [V, 3], out));
