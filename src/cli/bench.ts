@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { contextOf } from './context.js';
 import { benchFlame } from '../flame/bench.js';
+import { registerBenchFit } from './fit.js';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('standard benchmarks; each prints one JSON line with its figures');
+  registerBenchFit(bench);
   bench
     .command('flame')
     .description('FLAME evaluation at the model size: full (new identity) and incremental (new expression and pose) times in ms')
@@ -12,6 +14,19 @@ export function registerBench(program: Command): void {
       const ctx = contextOf(command);
       const model = await ctx.loadModel();
       const r = await benchFlame(model, ctx.seed, Math.max(10, Number(opts.runs) || 200));
+      process.stdout.write(JSON.stringify(r) + '\n');
+    });
+  bench
+    .command('render')
+    .description('synthetic views of the built-in model: whole pipeline (labels, default augmentation, files written) on all workers, and rasterise+shade alone on one thread, in samples/s')
+    .option('--workers <n>', 'worker threads (default: all cores)')
+    .option('--heads <n>', 'heads rendered by the pipeline run', '30')
+    .option('--views <n>', 'views per head', '8')
+    .option('--augment <config>', "augmentation: 'default', 'none' or a JSON config", 'default')
+    .action(async (opts: { workers?: string; heads: string; views: string; augment: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const { benchRender } = await import('../pipeline/render-dataset.js');
+      const r = await benchRender(await ctx.loadModel(), { seed: ctx.seed, augment: opts.augment, heads: Math.max(1, Number(opts.heads) || 30), views: Math.max(1, Number(opts.views) || 8), ...(opts.workers ? { workers: Math.max(0, Number(opts.workers) || 0) } : {}) });
       process.stdout.write(JSON.stringify(r) + '\n');
     });
 }

@@ -11,6 +11,8 @@ import { registerModel } from './model.js';
 import { registerFlame } from './flame.js';
 import { registerDemo } from './demo.js';
 import { registerBench } from './bench.js';
+import { registerRender } from './render.js';
+import { registerFit, registerSynth } from './fit.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +31,9 @@ export function buildProgram(): Command {
   registerModel(program);
   registerFlame(program);
   registerDemo(program);
+  registerRender(program);
+  registerFit(program);
+  registerSynth(program);
   registerBench(program);
   return program;
 }

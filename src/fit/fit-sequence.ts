@@ -293,6 +293,7 @@ export async function fitSequence(model: FlameModel, data: SequenceData, options
     const perTerm: StageSummary['perTerm'] = {};
     const order = [gauge, ...Array.from({ length: T - gauge - 1 }, (_, k) => gauge + 1 + k), ...Array.from({ length: gauge }, (_, k) => gauge - 1 - k)];
     let prev = -1;
+    let previousSystem: SolveSummary['system'];
     for (const t of order) {
       if (prev >= 0) copyFrame(t > gauge ? t - 1 : t + 1, t);
       prev = t;
@@ -308,7 +309,12 @@ export async function fitSequence(model: FlameModel, data: SequenceData, options
         frames.shape.constant = false;
         if (camerasVariable) for (const c of cams) for (const b of [c.R, c.t, c.focal]) b.constant = false;
       }
-      const s = await solveLM(problem, { maxIterations: t === gauge ? 40 : options.sequentialIterations ?? 8, functionTolerance: t === gauge ? 1e-6 : 1e-4, ...options.lm });
+      // consecutive frames start from the previous frame's Hessian (same layout, similar pose)
+      const s = await solveLM(problem, {
+        maxIterations: t === gauge ? 40 : options.sequentialIterations ?? 8, functionTolerance: t === gauge ? 1e-6 : 1e-4,
+        ...(previousSystem && t !== gauge ? { reuseHessian: previousSystem, hessianRefresh: 2 } : {}), ...options.lm,
+      });
+      previousSystem = s.system;
       log.debug(`fit: sequential frame ${t}: ${s.iterations} iterations, ${s.hessians} Hessians, ${s.seconds.toFixed(2)} s, cost ${s.initialCost.toExponential(3)} → ${s.finalCost.toExponential(3)} (${s.reason})`);
       iterations += s.iterations; initialCost += s.initialCost; finalCost += s.finalCost;
       for (const [k, v] of Object.entries(s.perTerm)) { perTerm[k] ??= { initial: 0, final: 0 }; perTerm[k]!.initial += v.initial; perTerm[k]!.final += v.final; }

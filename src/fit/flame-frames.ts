@@ -29,6 +29,7 @@ import type { NormalEquations } from './system.js';
 import { PoseJacobian, descendantWeights, jointTerms } from './flame-jacobian.js';
 import { FramesKernel } from './frames-kernel.js';
 import { sqrtFactor3 } from './sym3.js';
+import { profile } from '../util/profile.js';
 
 const J = NUM_JOINTS;
 /** Explicit frame columns after the expression: pose (12), head rotation (3), head translation (3). */
@@ -172,7 +173,12 @@ export class FlameFrames {
   /** Evaluates frames [t0, t1) in chunks, calling onFrame with model state and world vertices. */
   private async forFrames(onFrame?: (t: number, st: FrameState, world: Float64Array) => void, afterChunk?: (t0: number, t1: number) => Promise<void>): Promise<void> {
     const m = this.model, E = m.numExpr, ev = await this.evaluator();
-    await ev.setIdentity(this.shape.values, this.fullOffsets());
+    // the identity product (S components) only when β or δ changed
+    const idKey = this.offsets ? Float64Array.from([...this.shape.values, ...this.offsets.values]) : this.shape.values;
+    if (!this.identityKey || !equalArrays(idKey, this.identityKey)) {
+      await profile.timeAsync('fit.flame-identity', () => ev.setIdentity(this.shape.values, this.fullOffsets()));
+      this.identityKey = Float64Array.from(idKey);
+    }
     const chunk = this.chunk;
     const out = new Float64Array(chunk * this.V * 3);
     const [a, b] = this.active;
@@ -183,7 +189,10 @@ export class FlameFrames {
         expr.set(this.expr[t]!.values, (t - t0) * E);
         pose.set(this.pose[t]!.values, (t - t0) * POSE_SIZE + 3);
       }
+      const tEval = performance.now();
+      let inner = 0;
       await ev.evaluate(expr, pose, undefined, n, out.subarray(0, n * this.V * 3), (tl, st) => {
+        const t1x = performance.now();
         const t = t0 + tl;
         const R = this.headR[t]!.values, h = this.headT[t]!.values, x = this.world[t]!, v = st.vertices;
         for (let i = 0; i < this.V; i++) {
@@ -193,8 +202,10 @@ export class FlameFrames {
           x[3 * i + 2] = R[6]! * a + R[7]! * b + R[8]! * c + h[2]!;
         }
         onFrame?.(t, st, x);
+        inner += performance.now() - t1x;
       });
-      if (afterChunk) await afterChunk(t0, t1);
+      profile.add('fit.flame-eval', performance.now() - tEval - inner);
+      if (afterChunk) await profile.timeAsync('fit.hessian-kernel', () => afterChunk(t0, t1));
     }
   }
 
@@ -220,15 +231,18 @@ export class FlameFrames {
     return out;
   }
   private lastSnapshot: Float64Array | undefined;
+  private identityKey: Float64Array | undefined;
 
   /** Cost of every vertex term (after `update()`), by term name. */
   termCosts(): Record<string, number> {
+    const t0 = performance.now();
     const out: Record<string, number> = {};
     for (const term of this.terms) {
       let c = 0;
       for (let t = this.active[0]; t < this.active[1]; t++) c += term.frameCost(t, this.world[t]!, this);
       out[term.name] = (out[term.name] ?? 0) + c;
     }
+    profile.add('fit.term-costs', performance.now() - t0);
     return out;
   }
 
@@ -348,7 +362,10 @@ export class FlameFrames {
           }
         },
       };
+      const tTerms = performance.now();
       for (const term of this.terms) costs[term.name]! += term.linearizeFrame(ctx, this);
+      profile.add('fit.terms-linearize', performance.now() - tTerms);
+      const tMap = performance.now();
       if (isoValue && !temporal) throw new Error('a vertex term added frame-isotropic information without declaring usesFrameIsotropic');
       iso[tl] = isoValue;
       const Rh = this.headR[t]!.values, B = st.blended;
@@ -397,7 +414,9 @@ export class FlameFrames {
         const o = this.offsets!.offset;
         this.offsetRegion.forEach((i, r) => { for (let k = 0; k < 3; k++) eq.gradient[o + 3 * r + k]! += y[3 * i + k]!; });
       }
+      profile.add('fit.gradient-map', performance.now() - tMap);
       if (!wantHessian) return;
+      const tHess = performance.now();
       // ---- Hessian ----
       const Bw = new Float64Array(9);
       const bw = (i: number) => {
@@ -460,6 +479,7 @@ export class FlameFrames {
       // offsets: exact over the whole region — own block and coupling with this frame's variables
       if (offsetsVar) this.offsetHessian(eq, t, st, H, idx, ME);
       if (explicit.length) this.explicitHessian(eq, t, st, idx, ME, shapeVar ? MS : undefined, explicit);
+      profile.add('fit.hessian-prepare', performance.now() - tHess);
     }, async (t0, t1) => {
       chunkStart = t1;
       const n = t1 - t0;
@@ -499,7 +519,7 @@ export class FlameFrames {
         for (let l = 0; l < S; l++) gs[l]! += yr * Sd[o + l]!;
       }
       eq.addGradient(this.shape.offset, gs);
-      if (wantHessian) await this.shapeHessian(eq, Hbar15!);
+      if (wantHessian) await profile.timeAsync('fit.shape-hessian', () => this.shapeHessian(eq, Hbar15!));
     }
     if (Hreg15) {
       // offsets × shape: (Σ_t B̂ᵀ H C) Ŝ_i = H̄_aa S_i + H̄_ab (Jreg·S)_1..4 per region vertex

@@ -5,6 +5,7 @@
  * finite cost fails loudly with a NumericError.
  */
 import { NumericError } from '../util/errors.js';
+import { profile } from '../util/profile.js';
 import type { Problem } from './problem.js';
 import type { NormalEquations } from './system.js';
 import { totalCost } from './problem.js';
@@ -100,7 +101,7 @@ export async function solveLM(problem: Problem, options: LMOptions = {}): Promis
     for (let attempt = 0; ; attempt++) {
       if (seconds() > o.maxSeconds) { reason = `time limit ${o.maxSeconds} s`; break outer; }
       if (lambda > 1e32 || attempt > 40) { termination = iterations > 0 ? 'convergence' : 'failure'; reason = 'no step lowers the cost (damping at its limit)'; break outer; }
-      const delta = await eq.solve(lambda, { kernelThreshold: o.kernelThreshold });
+      const delta = await profile.timeAsync('fit.solve', () => eq.solve(lambda, { kernelThreshold: o.kernelThreshold }));
       if (!delta) {
         if (hessianAge > 1) { refresh = true; iterations--; continue outer; }
         lambda *= nu; nu *= 2; continue;
@@ -110,7 +111,7 @@ export async function solveLM(problem: Problem, options: LMOptions = {}): Promis
       for (const b of variable) for (let k = 0; k < b.values.length; k++) xn += b.values[k]! * b.values[k]!;
       dn = Math.sqrt(dn); xn = Math.sqrt(xn);
       if (dn < o.parameterTolerance * (xn + o.parameterTolerance)) { termination = 'convergence'; reason = `step ${dn.toExponential(2)} below parameter tolerance`; break outer; }
-      const predicted = eq.predictedDecrease(delta);
+      const predicted = profile.time('fit.predict', () => eq.predictedDecrease(delta));
       const saved = params.save();
       for (const b of variable) b.plus(delta, b.offset);
       const trial = await problem.costs();

@@ -8,3 +8,4 @@ export * from './log.js';
 export * from './progress.js';
 export * from './version.js';
 export * from './gradient-check.js';
+export * from './profile.js';
