@@ -12,6 +12,7 @@ import { currentFitState, fitSequence, type FitOptions, type FitResult } from '.
 import { reprojectionError, alignedVertexError } from '../eval/fit-metrics.js';
 import { cameraMatrices } from './cameras.js';
 import type { Logger } from '../util/log.js';
+import { profile } from '../util/profile.js';
 
 export interface FitBenchOptions {
   frames?: number;
@@ -45,9 +46,13 @@ export async function benchFit(model: FlameModel, options: FitBenchOptions = {})
     vertex_mm: round(1000 * alignedVertexError(r.vertices, p.truth.vertices), 4),
     final_cost: round(r.summary.stages.at(-1)!.finalCost, 2),
   });
+  profile.reset();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const lmResult = await fitSequence(model, data, { ...options.fit, logger: options.logger });
   const lmSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const lmProfile = profile.report();
   const lm = figures(lmResult, lmSeconds);
   let adamw: (SolverFigures & { reached: boolean; iterations: number }) | undefined;
   let speedup: number | undefined;
@@ -82,6 +87,8 @@ export async function benchFit(model: FlameModel, options: FitBenchOptions = {})
     lm, ...(adamw ? { adamw } : {}), ...(speedup !== undefined ? { speedup, speedup_is_lower_bound: !adamw!.reached } : {}),
     peak_rss_mb: Math.round(rss),
     stages: lmResult.summary.stages.map((s) => ({ stage: s.stage, seconds: round(s.seconds, 2), iterations: s.iterations })),
+    lm_cpu_seconds: round((cpu.user + cpu.system) / 1e6, 2),
+    lm_profile_ms: Object.fromEntries(Object.entries(lmProfile).map(([k, v]) => [k, v.ms])),
   };
 }
 

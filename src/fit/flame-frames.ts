@@ -86,6 +86,13 @@ export interface FlameFramesOptions {
   precision?: 'float32' | 'float64';
 }
 
+/**
+ * Which Hessian blocks linearize() fills. 'full': everything. 'blocks': each frame's block and the
+ * shared blocks (shape, cameras, offsets) but not their couplings — the LM step is then a
+ * block-coordinate Newton step (exact gradient; cheaper: no shape–frame or camera–frame products).
+ */
+export type HessianCoupling = 'full' | 'blocks';
+
 export class FlameFrames {
   readonly model: FlameModel;
   readonly T: number;
@@ -115,6 +122,8 @@ export class FlameFrames {
   private kernelKey = '';
   private Ssub: Float32Array | undefined;
   private exprGradient: ConstMatMul<Float64Array> | undefined;
+  /** See HessianCoupling. */
+  coupling: HessianCoupling = 'full';
 
   constructor(params: ParameterSet, options: FlameFramesOptions) {
     const m = (this.model = options.model);
@@ -294,7 +303,8 @@ export class FlameFrames {
       if (offs) { extraIndex.push(...offs); Xe += offs.length; }
     }
     const extraVar = extraIndex.some((o) => o >= 0);
-    const XeK = extraVar ? Xe : 0;
+    const couple = this.coupling === 'full';
+    const XeK = extraVar && couple ? Xe : 0;
     const costs: Record<string, number> = {};
     for (const term of this.terms) costs[term.name] = 0;
     const q = new Float64Array(V * 3), H = new Float64Array(V * 9);
@@ -304,7 +314,7 @@ export class FlameFrames {
     // and H̄15 = Σ_t Cᵀ H C (15×15), exact up to the subset sampling
     const Hbar15 = wantHessian && shapeVar ? new Float64Array(this.subset.length * 225) : undefined;
     // offsets × shape: per region vertex the first three rows of Σ_t Cᵀ H C (3×15)
-    const Hreg15 = wantHessian && shapeVar && offsetsVar ? new Float64Array(this.offsetRegion.length * 45) : undefined;
+    const Hreg15 = wantHessian && shapeVar && offsetsVar && this.coupling === 'full' ? new Float64Array(this.offsetRegion.length * 45) : undefined;
     const ME = new Float64Array(J * 3 * E), MS = shapeVar ? new Float64Array(J * 3 * S) : undefined;
     const gPose = new Float64Array(12), poseCols = new Float64Array(3 * 12), sW = new Float64Array(J * 3);
     const chunk = this.chunk;
@@ -348,7 +358,7 @@ export class FlameFrames {
             for (let a = 0; a < 3; a++) for (let k = 0; k < width; k++) slotYt[(3 * s + a) * XeK + column + k]! += w * Yv[a * width + k]!;
           }
           const r = regionSlot[i]!;
-          if (r >= 0 && extraVar) {
+          if (r >= 0 && extraVar && couple) {
             // extra columns × offsets of vertex i: Yᵀ·(R_h B_i), exact
             const Rh = this.headR[t]!.values, B = st.blended, bo = 12 * i;
             const M = new Float64Array(width * 3);
@@ -477,25 +487,31 @@ export class FlameFrames {
         k.Gx[g2] = ay; k.Gx[g2 + 1] = -ax; k.Gx[g2 + 2] = 0; k.Gx[g2 + 3] = 0; k.Gx[g2 + 4] = 0; k.Gx[g2 + 5] = 1;
       }
       // offsets: exact over the whole region — own block and coupling with this frame's variables
-      if (offsetsVar) this.offsetHessian(eq, t, st, H, idx, ME);
+      if (offsetsVar) this.offsetHessian(eq, t, st, H, couple ? idx : undefined, ME);
       if (explicit.length) this.explicitHessian(eq, t, st, idx, ME, shapeVar ? MS : undefined, explicit);
       profile.add('fit.hessian-prepare', performance.now() - tHess);
     }, async (t0, t1) => {
       chunkStart = t1;
       const n = t1 - t0;
-      // expression gradient yᵀE in float64 (exact), for every frame of the chunk at once
-      this.exprGradient ??= new ConstMatMul(m.exprDirs, 3 * V, E);
-      const g = await this.exprGradient.run(Y64.subarray(0, n * 3 * V), n);
+      // expression gradient yᵀE in float64 (exact): one frame in JavaScript (a float64 GEMV on the
+      // kernel costs ~5 ms of call overhead), several at once on the kernel
+      let g: Float64Array;
+      if (n === 1) g = profile.time('fit.expr-gradient', () => rowCombination(Y64, m.exprDirs, 3 * V, E));
+      else {
+        this.exprGradient ??= new ConstMatMul(m.exprDirs, 3 * V, E);
+        g = await profile.timeAsync('fit.expr-gradient', () => this.exprGradient!.run(Y64.subarray(0, n * 3 * V), n));
+      }
       for (let tl = 0; tl < n; tl++) addIndexed(eq.gradient, frameIdx[tl]!, g.subarray(tl * E, (tl + 1) * E), E);
       if (!wantHessian) return;
-      const kernel = this.ensureKernel(shapeVar, temporal, XeK);
+      const kernel = this.ensureKernel(shapeVar && couple, temporal, XeK);
       const k = kin!;
-      const res = await kernel.run({
+      const res = await profile.timeAsync('fit.kernel-run', () => kernel.run({
         T: n, Bw: k.Bw.subarray(0, n * Vs * 9), Rh: k.Rh.subarray(0, n * 9), ME: k.ME.subarray(0, n * 5 * 3 * E),
         Gx: k.Gx.subarray(0, n * Vs * 3 * X_COLS), Lt: k.Lt.subarray(0, n * Vs * 9),
-        ...(shapeVar ? { MS: k.MS!.subarray(0, n * 5 * 3 * S) } : {}),
+        ...(shapeVar && couple ? { MS: k.MS!.subarray(0, n * 5 * 3 * S) } : {}),
         ...(XeK ? { Yt: k.Yt!.subarray(0, n * 3 * Vs * XeK) } : {}),
-      });
+      }));
+      const tRoute = performance.now();
       for (let tl = 0; tl < n; tl++) {
         const idx = frameIdx[tl]!;
         const A = Float64Array.from(res.A.subarray(tl * P * P, (tl + 1) * P * P));
@@ -505,6 +521,7 @@ export class FlameFrames {
         if (res.ACF) eq.addHessianCross(extraIdx, idx, res.ACF.subarray(tl * XeK * P, (tl + 1) * XeK * P), XeK, P, scale);
         if (res.ACS) eq.addHessianCross(extraIdx, sharedOffsets.shape, res.ACS.subarray(tl * XeK * S, (tl + 1) * XeK * S), XeK, S, scale);
       }
+      profile.add('fit.hessian-route', performance.now() - tRoute);
     });
 
     this.lastSnapshot = snapshotAtStart;
@@ -600,7 +617,7 @@ export class FlameFrames {
   }
 
   /** Offsets block (3×3 per region vertex) and its coupling with frame t's variables, exact. */
-  private offsetHessian(eq: NormalEquations, t: number, st: FrameState, H: Float64Array, idx: Int32Array, ME: Float64Array): void {
+  private offsetHessian(eq: NormalEquations, t: number, st: FrameState, H: Float64Array, idx: Int32Array | undefined, ME: Float64Array): void {
     const m = this.model, E = m.numExpr, P = E + X_COLS, o = this.offsets!.offset;
     const Rh = this.headR[t]!.values, B = st.blended;
     const Bw = new Float64Array(9), HB = new Float64Array(9), blk = new Float64Array(9);
@@ -620,6 +637,7 @@ export class FlameFrames {
         blk[3 * a + b] = s;
       }
       eq.addHessian(o + 3 * r, o + 3 * r, blk, 3, 3);
+      if (!idx) return;
       this.worldJacobian(t, st, i, ME, G);
       // cross = (H Bw)ᵀ G  [3 × P]
       for (let a = 0; a < 3; a++) for (let p = 0; p < P; p++) {
@@ -756,6 +774,18 @@ function gram(A: Float64Array, k: number, a: number, B: Float64Array, b: number)
     for (let j = 0; j < b; j++) out[i * b + j]! += v * B[r * b + j]!;
   }
   return out;
+}
+
+/** yᵀ·D for y [R] and D [R × K] row-major: Σ_r y_r D_r (rows with y_r = 0 skipped). */
+function rowCombination(y: Float64Array, D: Float64Array, R: number, K: number): Float64Array {
+  const g = new Float64Array(K);
+  for (let r = 0; r < R; r++) {
+    const v = y[r]!;
+    if (v === 0) continue;
+    const o = r * K;
+    for (let l = 0; l < K; l++) g[l]! += v * D[o + l]!;
+  }
+  return g;
 }
 
 function equalArrays(a: Float64Array, b: Float64Array): boolean {

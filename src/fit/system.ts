@@ -22,6 +22,7 @@
  */
 import { cholesky, choleskySolve, invertLower } from '../kernels/linalg.js';
 import { matmul } from '../kernels/matmul.js';
+import { profile } from '../util/profile.js';
 import type { Layout } from './parameters.js';
 
 export interface SolveOptions {
@@ -237,8 +238,10 @@ export class NormalEquations {
       const rhs = new Float64Array(ns);
       for (let i = 0; i < ns; i++) rhs[i] = -this.gradient[i]!;
       const work = groups.reduce((s, g) => s + g.size * g.size * ns + g.size * ns * ns, 0);
-      if (work > (options.kernelThreshold ?? 2e7) && groups.length > 0) await this.schurOnKernel(factors, S);
-      else this.schurInJs(factors, S);
+      const coupled = this.cross.some((c) => c.some((v) => v !== 0));
+      if (!coupled) { /* no couplings: the shared system is solved on its own */ }
+      else if (work > (options.kernelThreshold ?? 2e7) && groups.length > 0) await profile.timeAsync('fit.solve-schur-kernel', () => this.schurOnKernel(factors, S));
+      else profile.time('fit.solve-schur-js', () => this.schurInJs(factors, S));
       // rhs += Σ cross_kᵀ y_k
       groups.forEach((g, k) => {
         const X = this.cross[k]!, y = ys[k]!;
@@ -249,7 +252,7 @@ export class NormalEquations {
           for (let j = 0; j < ns; j++) rhs[j]! += X[o + j]! * yi;
         }
       });
-      if (!cholesky(S, ns)) return null;
+      if (!profile.time('fit.solve-shared-cholesky', () => cholesky(S, ns))) return null;
       choleskySolve(S, ns, rhs);
       delta.set(rhs, 0);
     }

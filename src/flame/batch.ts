@@ -13,7 +13,7 @@
  * The float32 products add ~1e-9 m of rounding to vertex positions.
  */
 import { graphSession, OrtTensor } from '../kernels/session.js';
-import { blendShapes, kinematics, poseFeatures, poseRotations, regressDirs, regressJoints, skin } from './lbs.js';
+import { blendShapes, jointMapsOf, kinematics, poseFeatures, poseRotations, skin } from './lbs.js';
 import { type FlameModel, NUM_JOINTS, POSE_FEATURES, POSE_SIZE } from './model.js';
 
 let nextId = 0;
@@ -70,9 +70,10 @@ export class FlameBatchEvaluator {
     this.frameDirs = new Arr((E + POSE_FEATURES) * R);
     transposeInto(model.exprDirs, R, E, this.frameDirs);
     transposeInto(model.poseDirs, R, POSE_FEATURES, this.frameDirs, E);
-    this.jointTemplate = regressJoints(new Float64Array(NUM_JOINTS * 3), model.jRegressor, model.vTemplate, V);
-    this.jointShapeDirs = regressDirs(model.jRegressor, model.shapeDirs, V, S);
-    this.jointExprDirs = regressDirs(model.jRegressor, model.exprDirs, V, E);
+    const maps = jointMapsOf(model);
+    this.jointTemplate = maps.template;
+    this.jointShapeDirs = maps.shape;
+    this.jointExprDirs = maps.expr;
     this.vIdentity = Float64Array.from(model.vTemplate);
     this.jIdentity = Float64Array.from(this.jointTemplate);
     this.offsets = new Float64Array(R);

@@ -9,3 +9,4 @@ export * from './export.js';
 export { builtinModel, buildBuiltinModel, type BuiltinOptions } from './builtin/index.js';
 export * from './batch.js';
 export * from './bench.js';
+export * from './restrict.js';

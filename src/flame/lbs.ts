@@ -143,6 +143,7 @@ const _blend = new Float64Array(12);
  */
 export function lbs(model: FlameModel, params: FlameParams, out = new Float64Array(model.numVertices * 3)): Float64Array {
   const V = model.numVertices;
+  if (model.jointMaps) throw new Error(`lbs: model '${model.source}' is restricted to a vertex subset; use FlameEvaluator`);
   const pose = checkedPose(params.pose);
   // 1. shape and expression blend: v[i,k] = T[i,k] + Σ_l β_l S[i,k,l] + Σ_l ψ_l E[i,k,l]
   const shaped = blendShapes(new Float64Array(V * 3), model.vTemplate, model.shapeDirs, model.numShape, params.shape ?? []);
@@ -243,9 +244,10 @@ export class FlameEvaluator {
     this.posed = new Float64Array(V * 3);
     this.blended = new Float64Array(V * 12);
     this.vertices = new Float64Array(V * 3);
-    this.jointTemplate = regressJoints(new Float64Array(J * 3), model.jRegressor, model.vTemplate, V);
-    this.jointShapeDirs = regressDirs(model.jRegressor, model.shapeDirs, V, model.numShape);
-    this.jointExprDirs = regressDirs(model.jRegressor, model.exprDirs, V, model.numExpr);
+    const maps = jointMapsOf(model);
+    this.jointTemplate = maps.template;
+    this.jointShapeDirs = maps.shape;
+    this.jointExprDirs = maps.expr;
     this.vIdentity = new Float64Array(model.vTemplate);
     this.jIdentity = new Float64Array(this.jointTemplate);
     this.descendants = descendantTable(model.parents);
@@ -464,6 +466,17 @@ export class FlameEvaluator {
     out[o + 6] = B[b + 8]!; out[o + 7] = B[b + 9]!; out[o + 8] = B[b + 10]!;
     return out;
   }
+}
+
+/** The joints as linear maps of β and ψ: the model's own `jointMaps`, or regressed from its vertices. */
+export function jointMapsOf(model: FlameModel): { template: Float64Array; shape: Float64Array; expr: Float64Array } {
+  if (model.jointMaps) return model.jointMaps;
+  const V = model.numVertices;
+  return {
+    template: regressJoints(new Float64Array(NUM_JOINTS * 3), model.jRegressor, model.vTemplate, V),
+    shape: regressDirs(model.jRegressor, model.shapeDirs, V, model.numShape),
+    expr: regressDirs(model.jRegressor, model.exprDirs, V, model.numExpr),
+  };
 }
 
 /** Joint regressor applied to blendshapes, (Jreg · D): [J*3, K] from dirs [V*3, K]. */

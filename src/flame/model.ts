@@ -73,6 +73,12 @@ export interface FlameModel {
   /** Vertex index sets by region name (face, lips, nose, eye_region, ...). */
   regions: Record<string, Uint32Array>;
   landmarks: LandmarkEmbedding;
+  /**
+   * Joints as linear maps of the parameters, J = template + shape·β + expr·ψ ([J*3], [J*3*S],
+   * [J*3*E]). Present on a model restricted to a vertex subset (`restrictModel`), whose own
+   * vertices cannot regress the joints; evaluators use it instead of the regressor.
+   */
+  jointMaps?: { template: Float64Array; shape: Float64Array; expr: Float64Array };
 }
 
 /** Checks every array length and index range; throws naming the model source and the array. */

@@ -28,6 +28,9 @@ export function graphSession(key: string, build: () => GraphSpec): Promise<ort.I
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      // no arena: large intermediate tensors are returned after each run instead of being kept
+      enableCpuMemArena: false,
+      enableMemPattern: false,
     });
     sessions.set(k, s);
   }
