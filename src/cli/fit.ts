@@ -8,6 +8,7 @@ import { fitSequence } from '../fit/fit-sequence.js';
 import { synthFitProblem } from '../fit/synth-problem.js';
 import { benchFit } from '../fit/bench.js';
 import type { LossName } from '../fit/loss.js';
+import { registerSynthFacescape } from './synth-facescape.js';
 
 export function registerFit(program: Command): void {
   program
@@ -44,6 +45,7 @@ export function registerFit(program: Command): void {
 
 export function registerSynth(program: Command): void {
   const synth = program.command('synth').description('synthetic data with known truth');
+  registerSynthFacescape(synth);
   synth
     .command('fit-problem')
     .description('a fitting problem on the built-in model: random identity, talking/blinking/turning sequence, MEAD-like cameras; OUT.npz and OUT.truth.npz')

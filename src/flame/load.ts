@@ -47,7 +47,7 @@ export async function loadModel(spec = 'builtin', options: LoadModelOptions = {}
     if (ext === '.pkl') model = fromFlamePickle(spec, options);
     else if (ext === '.npz') model = fromNpz(spec);
     else throw new UsageError(`model '${spec}': unknown model format '${ext}' (expected .pkl or .npz)`);
-    model = truncate(model, options.shape, options.expr);
+    model = truncateModel(model, options.shape, options.expr);
   }
   // explicit companion files win over found ones
   if (options.embeddings?.length) {
@@ -203,7 +203,8 @@ function fromNpz(path: string): FlameModel {
 }
 
 /** Keeps the first S identity and E expression components. */
-function truncate(model: FlameModel, S?: number, E?: number): FlameModel {
+/** The model with only its first S shape and E expression components. */
+export function truncateModel(model: FlameModel, S?: number, E?: number): FlameModel {
   const s = S ?? model.numShape, e = E ?? model.numExpr;
   if (s > model.numShape || e > model.numExpr) {
     throw new UsageError(`model '${model.source}' has ${model.numShape} shape and ${model.numExpr} expression components; asked for ${s} and ${e}`);
