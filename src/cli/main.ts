@@ -13,6 +13,7 @@ import { registerDemo } from './demo.js';
 import { registerBench } from './bench.js';
 import { registerRender } from './render.js';
 import { registerFit, registerSynth } from './fit.js';
+import { registerRegister } from './register.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRender(program);
   registerFit(program);
   registerSynth(program);
+  registerRegister(program);
   registerBench(program);
   return program;
 }

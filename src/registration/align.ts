@@ -38,27 +38,67 @@ export interface LandmarkAlignment {
   /** Model (metres) → scan: y = s·R·x + t. */
   similarity: Similarity;
   unit: UnitGuess;
-  /** Residual of the landmarks after alignment, in scan units (RMS). */
+  /** Residual of the landmarks kept after alignment, in scan units (RMS). */
   rms: number;
+  /** Landmarks left out as outliers (indices into the given ones). */
+  outliers: number[];
 }
 
 /**
  * modelPoints, scanPoints [n*3] (n ≥ 3, not collinear): corresponding landmarks on the model
- * (metres) and on the scan (scan units).
+ * (metres) and on the scan (scan units). Trimmed: landmarks whose residual exceeds three times
+ * the median (and 2% of the landmarks' spread) are left out and the similarity re-estimated, up
+ * to three times — a few wrong landmarks (a mis-click, a failed propagation) do not tilt the head.
  */
 export function alignLandmarks(modelPoints: Float64Array, scanPoints: Float64Array): LandmarkAlignment {
-  const free = umeyama(modelPoints, scanPoints, { scale: true });
-  const unit = guessUnit(free.s);
-  let similarity = free;
-  if (unit.unit !== 'unknown') {
-    const scaled = Float64Array.from(modelPoints, (x) => x * unit.unitsPerMetre);
-    const rigid = umeyama(scaled, scanPoints);
-    similarity = { s: unit.unitsPerMetre, R: rigid.R, t: rigid.t };
+  const n = modelPoints.length / 3;
+  let keep = Array.from({ length: n }, (_, k) => k);
+  let similarity: Similarity = umeyama(modelPoints, scanPoints, { scale: true });
+  let unit = guessUnit(similarity.s);
+  const spread = rmsSpread(scanPoints);
+  for (let round = 0; round < 4; round++) {
+    const X = pick(modelPoints, keep), Y = pick(scanPoints, keep);
+    const free = umeyama(X, Y, { scale: true });
+    unit = guessUnit(free.s);
+    similarity = free;
+    if (unit.unit !== 'unknown') {
+      const rigid = umeyama(Float64Array.from(X, (x) => x * unit.unitsPerMetre), Y);
+      similarity = { s: unit.unitsPerMetre, R: rigid.R, t: rigid.t };
+    }
+    if (round === 3) break;
+    const r = residuals(similarity, modelPoints, scanPoints);
+    const sorted = keep.map((k) => r[k]!).sort((a, b) => a - b);
+    const limit = Math.max(3 * sorted[sorted.length >> 1]!, 0.02 * spread);
+    const next = Array.from({ length: n }, (_, k) => k).filter((k) => r[k]! <= limit);
+    if (next.length < Math.max(4, Math.ceil(0.5 * n)) || next.length === keep.length) break;
+    keep = next;
   }
-  const mapped = applySimilarity(similarity, modelPoints);
+  const r = residuals(similarity, modelPoints, scanPoints);
   let sq = 0;
-  for (let k = 0; k < mapped.length; k++) sq += (mapped[k]! - scanPoints[k]!) ** 2;
-  return { similarity, unit, rms: Math.sqrt(sq / (mapped.length / 3)) };
+  for (const k of keep) sq += r[k]! ** 2;
+  const kept = new Set(keep);
+  return { similarity, unit, rms: Math.sqrt(sq / keep.length), outliers: Array.from({ length: n }, (_, k) => k).filter((k) => !kept.has(k)) };
+}
+
+function pick(points: Float64Array, idx: number[]): Float64Array {
+  const out = new Float64Array(3 * idx.length);
+  idx.forEach((k, j) => { out[3 * j] = points[3 * k]!; out[3 * j + 1] = points[3 * k + 1]!; out[3 * j + 2] = points[3 * k + 2]!; });
+  return out;
+}
+
+function residuals(sim: Similarity, X: Float64Array, Y: Float64Array): Float64Array {
+  const m = applySimilarity(sim, X), n = X.length / 3, r = new Float64Array(n);
+  for (let k = 0; k < n; k++) r[k] = Math.hypot(m[3 * k]! - Y[3 * k]!, m[3 * k + 1]! - Y[3 * k + 1]!, m[3 * k + 2]! - Y[3 * k + 2]!);
+  return r;
+}
+
+/** RMS distance of points [n*3] from their centroid. */
+function rmsSpread(P: Float64Array): number {
+  const n = P.length / 3, c = [0, 0, 0];
+  for (let k = 0; k < n; k++) for (let a = 0; a < 3; a++) c[a]! += P[3 * k + a]! / n;
+  let s = 0;
+  for (let k = 0; k < n; k++) for (let a = 0; a < 3; a++) s += (P[3 * k + a]! - c[a]!) ** 2;
+  return Math.sqrt(s / n);
 }
 
 /** Scan points → model space: x = Rᵀ(y − t)/s. */

@@ -67,6 +67,8 @@ export interface RegisterScanOptions {
   /** Maximum angle between model and scan normals, degrees (default 60). */
   maxNormalAngle?: number;
   loss?: LossName;
+  /** Loss on the landmarks (default Geman–McClure at 3σ: a wrong landmark stops pulling). */
+  landmarkLoss?: LossName;
   /** Robust loss scale in units of pointSigma (default 2). */
   lossScale?: number;
   /** Non-rigid refinement options, or false to skip it. */
@@ -180,7 +182,7 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   const scanModel = scanToModel(sim, scan.positions);
   const lmkModel = scanToModel(sim, landmarks.points);
   const surface = new ScanSurface(scanModel, scan.faces);
-  lap('align', s0, { unit: align.unit.unit, scale: sim.s, estimatedScale: align.unit.estimatedScale, rms: align.rms });
+  lap('align', s0, { unit: align.unit.unit, scale: sim.s, estimatedScale: align.unit.estimatedScale, rms: align.rms, outliers: align.outliers.length });
   log.debug(`register: similarity scale ${sim.s.toFixed(4)} (unit ${align.unit.unit}), landmark RMS ${align.rms.toFixed(3)}`);
 
   // ---- the problem: one frame, on the fit model (data-carrying vertices, leading components) ----
@@ -190,7 +192,7 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   const problem = new Problem();
   const frames = problem.addFrames({ model: fm.model, frames: 1, hessianVertices: options.hessianVertices ?? 1000, precision: 'float64' });
   const lmkWeight = 1 / ((w.landmarkSigma * 1e-3) ** 2);
-  const lmkTerm = new LandmarksTerm('E_landmarks', 1, fm.model.faces, lmkWeight);
+  const lmkTerm = new LandmarksTerm('E_landmarks', 1, fm.model.faces, lmkWeight, lossByName(options.landmarkLoss ?? 'geman-mcclure', 3));
   lmkTerm.targets[0] = { faceIdx: fm.landmarks.faceIdx, bary: fm.landmarks.bary, points: lmkModel, ...(landmarks.weights ? { weights: landmarks.weights } : {}) };
   frames.addTerm(lmkTerm);
   const pointTerm = new PointsTerm('E_points', 1, { loss: lossByName(options.loss ?? 'geman-mcclure', options.lossScale ?? 2), scale: w.pointSigma * 1e-3 });
@@ -199,7 +201,8 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   problem.addTerm(new SquaredNormTerm('E_expr', frames.expr, w.expr));
   problem.addTerm(new SquaredNormTerm('E_pose', frames.pose, w.pose));
   if (options.shape) { frames.shape.values.set(options.shape.subarray(0, fm.model.numShape)); frames.shape.constant = true; }
-  const template = !model.regions.face && model.numExpr === 1;
+  // a bare template (templateModel): no expression or pose to fit
+  const template = model.exprDirs.every((v) => v === 0);
   if (template) { frames.expr[0]!.constant = true; frames.pose[0]!.constant = true; }
   const lm = { hessianRefresh: options.hessianRefresh ?? 2 };
 

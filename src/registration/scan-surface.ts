@@ -22,6 +22,8 @@ export class ScanSurface {
   /** 1 for vertices on the scan's border (an edge used by one triangle: holes, cut-offs) [V]. */
   readonly boundary: Uint8Array;
   private readonly bvh: MeshBVH;
+  /** Whether the normals were flipped (a scan with clockwise triangles). */
+  flipped = false;
   private readonly hit: HitPointInfo = { point: new Vector3(), distance: 0, faceIndex: 0 };
   private readonly q = new Vector3();
 
@@ -89,6 +91,7 @@ export class ScanSurface {
     });
     if (disagree <= agree) return false;
     for (let k = 0; k < this.normals.length; k++) this.normals[k] = -this.normals[k]!;
+    this.flipped = !this.flipped;
     return true;
   }
 
@@ -107,6 +110,16 @@ export class ScanSurface {
       this.normalAt(h.faceIndex, x, y, z, r.normals, 3 * i);
     }
     return r;
+  }
+
+  /** Dot product of triangle f's unit normal (from its winding, flipped with the scan's normals) with a direction. */
+  faceNormalDot(f: number, d: ArrayLike<number>): number {
+    const P = this.positions, F = this.faces, a = F[3 * f]!, b = F[3 * f + 1]!, c = F[3 * f + 2]!;
+    const ux = P[3 * b]! - P[3 * a]!, uy = P[3 * b + 1]! - P[3 * a + 1]!, uz = P[3 * b + 2]! - P[3 * a + 2]!;
+    const vx = P[3 * c]! - P[3 * a]!, vy = P[3 * c + 1]! - P[3 * a + 1]!, vz = P[3 * c + 2]! - P[3 * a + 2]!;
+    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const l = Math.hypot(nx, ny, nz) || 1;
+    return (this.flipped ? -1 : 1) * (nx * d[0]! + ny * d[1]! + nz * d[2]!) / l;
   }
 
   /** First hit of the ray origin + s·direction (s > 0), or null. Returns [x, y, z, face]. */

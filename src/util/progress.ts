@@ -1,7 +1,7 @@
 /**
  * Progress for long work. On a terminal: a redrawn bar on stderr with rate and ETA. In JSON mode:
  * `{"event":"progress",...}` lines at most every `intervalMs`. Otherwise (pipes, CI, quiet):
- * nothing until `done()`, which logs one summary line.
+ * nothing until `finish()`, which logs one summary line.
  */
 import type { Logger } from './log.js';
 

@@ -49,7 +49,7 @@ describe('fitting engine gradients (finite differences)', () => {
     });
   }
 
-  it('E_temp, points, planes, landmarks, E_FLAME, E_MICA, E_deform (seed 33)', async () => {
+  it('E_temp, points, planes, landmarks (l2 and Geman–McClure), E_FLAME, E_MICA, E_deform (seed 33)', async () => {
     const { problem, model, cams } = await alignmentProblem(33, { offsets: true, T: 4 });
     const rng = new Rng(33);
     randomizeParams(problem, rng);
@@ -60,6 +60,7 @@ describe('fitting engine gradients (finite differences)', () => {
     f.addTerm(new TemporalTerm(50));
     const pts = new PointsTerm('E_point', f.T), planes = new PointsTerm('E_plane', f.T, { loss: huber(1), scale: 0.01 });
     const lmk = new LandmarksTerm('E_lmk', f.T, model.faces, 3);
+    const lmkRobust = new LandmarksTerm('E_lmk_robust', f.T, model.faces, 3, gemanMcClure(0.1));
     for (let t = 0; t < f.T; t++) {
       const vs = Uint32Array.from([0, 3, 7, 11]);
       pts.targets[t] = { vertices: vs, points: new Float64Array(12).map(() => rng.normal(0, 0.05)) };
@@ -67,8 +68,9 @@ describe('fitting engine gradients (finite differences)', () => {
       for (let k = 0; k < 4; k++) { const l = Math.hypot(n[3 * k]!, n[3 * k + 1]!, n[3 * k + 2]!); for (let a = 0; a < 3; a++) n[3 * k + a]! /= l; }
       planes.targets[t] = { vertices: vs, points: new Float64Array(12).map(() => rng.normal(0, 0.05)), normals: n, weights: Float64Array.of(1, 2, 0.5, 1) };
       lmk.targets[t] = { faceIdx: Uint32Array.of(2, 10), bary: Float64Array.of(0.2, 0.3, 0.5, 0.6, 0.1, 0.3), points: new Float64Array(6).map(() => rng.normal(0, 0.05)) };
+      lmkRobust.targets[t] = { faceIdx: Uint32Array.of(5, 12), bary: Float64Array.of(0.3, 0.3, 0.4, 0.1, 0.6, 0.3), points: new Float64Array(6).map(() => rng.normal(0, 0.05)) };
     }
-    f.addTerm(pts); f.addTerm(planes); f.addTerm(lmk);
+    f.addTerm(pts); f.addTerm(planes); f.addTerm(lmk); f.addTerm(lmkRobust);
     problem.addTerm(new SquaredNormTerm('E_FLAME', [f.shape, ...f.expr], 0.5));
     problem.addTerm(new SquaredNormTerm('E_pose', f.pose, 2));
     problem.addTerm(new SquaredNormTerm('E_deform', [f.offsets!], 1e3));

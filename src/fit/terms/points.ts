@@ -2,7 +2,8 @@
  * 3D terms for scan registration, on world vertices:
  * - `PointsTerm`: per vertex a target point p_i and optionally a normal n_i; point-to-point
  *   ½w‖x_i − p_i‖² or point-to-plane ½w(n_iᵀ(x_i − p_i))², robust on the distance in units of `scale`;
- * - `LandmarksTerm`: ½w‖Σ_j b_kj x_{f_kj} − L_k‖² for barycentric landmarks (exact Hessian rows).
+ * - `LandmarksTerm`: ½ρ(w‖Σ_j b_kj x_{f_kj} − L_k‖²) for barycentric landmarks (exact Hessian rows
+ *   for l2; IRLS weights for a robust ρ).
  * Targets are per frame (set them between solves; e.g. closest points for ICP).
  */
 import type { Loss } from '../loss.js';
@@ -89,12 +90,16 @@ export class LandmarksTerm implements VertexTerm {
   readonly targets: Array<LandmarkTargets | undefined>;
   readonly faces: Uint32Array;
   readonly weight: number;
+  /** Robust loss on s = w‖r‖² (default l2: ½w‖r‖²). */
+  readonly loss: Loss;
+  private readonly rho = new Float64Array(3);
 
-  constructor(name: string, frames: number, faces: Uint32Array, weight = 1) {
+  constructor(name: string, frames: number, faces: Uint32Array, weight = 1, loss: Loss = l2) {
     this.name = name;
     this.targets = new Array(frames).fill(undefined);
     this.faces = faces;
     this.weight = weight;
+    this.loss = loss;
   }
 
   private residual(tg: LandmarkTargets, k: number, world: Float64Array, out: Float64Array): number[] {
@@ -115,7 +120,8 @@ export class LandmarksTerm implements VertexTerm {
     let cost = 0;
     for (let k = 0; k < tg.faceIdx.length; k++) {
       this.residual(tg, k, world, r);
-      cost += 0.5 * this.weight * (tg.weights ? tg.weights[k]! : 1) * (r[0]! ** 2 + r[1]! ** 2 + r[2]! ** 2);
+      const w = this.weight * (tg.weights ? tg.weights[k]! : 1);
+      cost += 0.5 * this.loss.evaluate(w * (r[0]! ** 2 + r[1]! ** 2 + r[2]! ** 2), this.rho)[0]!;
     }
     return cost;
   }
@@ -127,8 +133,11 @@ export class LandmarksTerm implements VertexTerm {
     let cost = 0;
     for (let k = 0; k < tg.faceIdx.length; k++) {
       const vs = this.residual(tg, k, ctx.world, r);
-      const w = this.weight * (tg.weights ? tg.weights[k]! : 1);
-      cost += 0.5 * w * (r[0]! ** 2 + r[1]! ** 2 + r[2]! ** 2);
+      const w0 = this.weight * (tg.weights ? tg.weights[k]! : 1);
+      this.loss.evaluate(w0 * (r[0]! ** 2 + r[1]! ** 2 + r[2]! ** 2), this.rho);
+      cost += 0.5 * this.rho[0]!;
+      // IRLS: the robust loss scales the weight by ρ'(s)
+      const w = w0 * this.rho[1]!;
       for (let j = 0; j < 3; j++) {
         const b = tg.bary[3 * k + j]!;
         for (let a = 0; a < 3; a++) ctx.q[3 * vs[j]! + a]! += w * b * r[a]!;
