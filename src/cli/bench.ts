@@ -17,6 +17,23 @@ export function registerBench(program: Command): void {
       process.stdout.write(JSON.stringify(r) + '\n');
     });
   bench
+    .command('register')
+    .description('scan registration on a synthetic FaceScape dataset with known truth: seconds per scan (registration only, worker threads over subjects) and face-region vertex error against the truth')
+    .option('--subjects <n>', 'subjects', '2')
+    .option('--expressions <n>', 'expression scans per subject', '2')
+    .option('--workers <n>', 'worker threads', '2')
+    .option('--scan-vertices <n>', 'scan size (default about 100 000)')
+    .option('--keep <dir>', 'keep the dataset and registrations in this folder')
+    .action(async (opts: { subjects: string; expressions: string; workers: string; scanVertices?: string; keep?: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const { benchRegister } = await import('../registration/bench.js');
+      const r = await benchRegister(await ctx.loadModel(), {
+        seed: ctx.seed, subjects: Math.max(1, Number(opts.subjects) || 2), expressions: Math.max(0, Number(opts.expressions) || 0), workers: Math.max(0, Number(opts.workers) || 0),
+        ...(opts.scanVertices ? { scanVertices: Number(opts.scanVertices) } : {}), ...(opts.keep ? { keep: opts.keep } : {}), logger: ctx.logger,
+      });
+      process.stdout.write(JSON.stringify(r) + '\n');
+    });
+  bench
     .command('render')
     .description('synthetic views of the built-in model: whole pipeline (labels, default augmentation, files written) on all workers, and rasterise+shade alone on one thread, in samples/s')
     .option('--workers <n>', 'worker threads (default: all cores)')

@@ -459,8 +459,10 @@ export class FlameFrames {
             for (let c = 0; c < 15; c++) out[o + r * 15 + c]! += h0 * C[c]! + h1 * C[15 + c]! + h2 * C[30 + c]!;
           }
         };
+        const tAcc = performance.now();
         if (Hbar15) for (let si = 0; si < this.subset.length; si++) accumulate(this.subset[si]!, Hbar15, si * 225, 15);
         if (Hreg15) this.offsetRegion.forEach((i, r) => accumulate(i, Hreg15, r * 45, 3));
+        profile.add('fit.hessian-shape-info', performance.now() - tAcc);
       }
       const k = kin!;
       for (let e = 0; e < 9; e++) k.Rh[tl * 9 + e] = Rh[e]!;
@@ -488,7 +490,9 @@ export class FlameFrames {
       }
       // offsets: exact over the whole region — own block and coupling with this frame's variables
       if (offsetsVar) this.offsetHessian(eq, t, st, H, couple ? idx : undefined, ME);
+      const tExp = performance.now();
       if (explicit.length) this.explicitHessian(eq, t, st, idx, ME, shapeVar ? MS : undefined, explicit);
+      profile.add('fit.hessian-explicit', performance.now() - tExp);
       profile.add('fit.hessian-prepare', performance.now() - tHess);
     }, async (t0, t1) => {
       chunkStart = t1;
@@ -687,25 +691,31 @@ export class FlameFrames {
     const m = this.model, E = m.numExpr, S = m.numShape, P = E + X_COLS;
     const shapeIdx = MS ? Int32Array.from({ length: S }, (_, l) => this.shape.offset + l) : undefined;
     const G = new Float64Array(3 * P), GS = MS ? new Float64Array(3 * S) : undefined;
+    // all rows of the frame stacked, then one Gram product per block (not one per landmark)
+    let K = 0;
+    for (const r of rows) K += r.k;
+    const Jf = new Float64Array(K * P), Js = MS ? new Float64Array(K * S) : undefined;
+    let row0 = 0;
     for (const r of rows) {
       const n = r.vertices.length, k = r.k;
-      const Jf = new Float64Array(k * P), Js = MS ? new Float64Array(k * S) : undefined;
       for (let v = 0; v < n; v++) {
         this.worldJacobian(t, st, r.vertices[v]!, ME, G, MS, GS);
         for (let row = 0; row < k; row++) {
+          const R = row0 + row;
           for (let a = 0; a < 3; a++) {
             const c = r.phi[row * 3 * n + 3 * v + a]!;
             if (c === 0) continue;
-            for (let p = 0; p < P; p++) Jf[row * P + p]! += c * G[a * P + p]!;
-            if (Js) for (let l = 0; l < S; l++) Js[row * S + l]! += c * GS![a * S + l]!;
+            for (let p = 0; p < P; p++) Jf[R * P + p]! += c * G[a * P + p]!;
+            if (Js) for (let l = 0; l < S; l++) Js[R * S + l]! += c * GS![a * S + l]!;
           }
         }
       }
-      eq.addHessianIndexed(idx, gram(Jf, k, P, Jf, P), P);
-      if (Js) {
-        eq.addHessian(this.shape.offset, this.shape.offset, gram(Js, k, S, Js, S), S, S);
-        eq.addHessianCross(shapeIdx!, idx, gram(Js, k, S, Jf, P), S, P);
-      }
+      row0 += k;
+    }
+    eq.addHessianIndexed(idx, gram(Jf, K, P, Jf, P), P);
+    if (Js) {
+      eq.addHessian(this.shape.offset, this.shape.offset, gram(Js, K, S, Js, S), S, S);
+      eq.addHessianCross(shapeIdx!, idx, gram(Js, K, S, Jf, P), S, P);
     }
   }
 

@@ -18,11 +18,26 @@ export function setKernelThreads(n: number): void {
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
+/**
+ * Sessions cached at most (least recently used dropped first): graphs sized by a problem (e.g. a
+ * registration's vertex count) would otherwise pile up over a long batch.
+ */
+export const MAX_SESSIONS = 48;
+
 /** The session for a graph, created on first use. `key` names the graph (it must determine it). */
 export function graphSession(key: string, build: () => GraphSpec): Promise<ort.InferenceSession> {
   const k = `${key}#${threads}`;
   let s = sessions.get(k);
-  if (!s) {
+  if (s) {
+    // most recently used last
+    sessions.delete(k);
+    sessions.set(k, s);
+  } else {
+    while (sessions.size >= MAX_SESSIONS) {
+      // dropped from the cache, not released: a holder may still run it; the native session goes
+      // with its last reference
+      sessions.delete(sessions.keys().next().value as string);
+    }
     s = ort.InferenceSession.create(encodeModel(build()), {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,

@@ -93,7 +93,7 @@ export interface NonRigidOptions {
   magnitude?: number;
   /** c_i on vertices that follow the model (default 1e4). */
   rigidWeight?: number;
-  /** Conjugate-gradient iterations per round (default 300) and relative residual tolerance (1e-6). */
+  /** Conjugate-gradient iterations per round (default 100) and relative residual tolerance (1e-4). */
   cgIterations?: number;
   cgTolerance?: number;
 }
@@ -102,8 +102,8 @@ export const NONRIGID_DEFAULTS: Required<NonRigidOptions> = {
   smoothness: [30, 10, 3],
   magnitude: 1e-3,
   rigidWeight: 1e4,
-  cgIterations: 300,
-  cgTolerance: 1e-6,
+  cgIterations: 100,
+  cgTolerance: 1e-4,
 };
 
 export interface NonRigidRound {

@@ -31,7 +31,7 @@ import { alignLandmarks, scanToModel, modelToScan, type UnitGuess } from './alig
 import { ScanSurface } from './scan-surface.js';
 import { closestPointTargets, type CorrespondenceStats } from './correspondences.js';
 import { fitOffsets, meshGraph, type NonRigidOptions, type NonRigidRound } from './nonrigid.js';
-import { buildFitModel } from './fit-model.js';
+import { buildFitModel, type FitModel } from './fit-model.js';
 
 /** Landmarks of a scan matched to points on the model. */
 export interface LandmarkTargets {
@@ -46,7 +46,7 @@ export interface LandmarkTargets {
 export interface RegistrationWeights {
   /** Landmark noise σ in millimetres (their weight is 1/σ²; default 2). */
   landmarkSigma: number;
-  /** Landmark weight in the closest-point stage relative to the landmark stage (default 0.1). */
+  /** Landmark weight in the closest-point stage relative to the landmark stage (default 1). */
   landmarkIcpFactor: number;
   /** Prior weights λ‖β‖², λ‖ψ‖², λ‖θ‖² (default 0.5: a unit-variance Gaussian prior). */
   shape: number;
@@ -60,8 +60,14 @@ export interface RegisterScanOptions {
   /** Hold the identity β at these values (expression scans). */
   shape?: Float64Array;
   weights?: Partial<RegistrationWeights>;
-  /** Closest-point rounds: the rejection distance of each, in mm (default [10, 5, 3, 2]). */
+  /** Closest-point rounds: the rejection distance of each, in mm (default [10, 4, 2]; graduated [25, 10, 4, 2]). */
   icpDistances?: number[];
+  /**
+   * Graduated robustness: the robust scale of each closest-point round follows its rejection
+   * distance (half of it) down to `lossScale`, so far-off parts still pull at first. Default: on
+   * for expression scans (`shape` given), off for neutrals (where it lets hair caps pull).
+   */
+  graduated?: boolean;
   /** LM iterations per closest-point round (default 6). */
   icpIterations?: number;
   /** Maximum angle between model and scan normals, degrees (default 60). */
@@ -69,11 +75,11 @@ export interface RegisterScanOptions {
   loss?: LossName;
   /** Loss on the landmarks (default Geman–McClure at 3σ: a wrong landmark stops pulling). */
   landmarkLoss?: LossName;
-  /** Robust loss scale in units of pointSigma (default 2). */
+  /** Robust loss scale in units of pointSigma (default 1: beyond ~1 mm a correspondence stops pulling, e.g. on a hair cap). */
   lossScale?: number;
   /** Non-rigid refinement options, or false to skip it. */
   nonrigid?: NonRigidOptions | false;
-  /** Rejection distance of the non-rigid stage, mm (default 2). */
+  /** Rejection distance of the non-rigid stage, mm (default 1.5). */
   nonrigidDistance?: number;
   /** Shape and expression components fitted (default 100 and 50; the rest stay 0, the non-rigid stage takes up what they would add). */
   shapeComponents?: number;
@@ -89,7 +95,7 @@ export interface RegisterScanOptions {
 
 export const REGISTRATION_WEIGHT_DEFAULTS: RegistrationWeights = {
   landmarkSigma: 2,
-  landmarkIcpFactor: 0.1,
+  landmarkIcpFactor: 1,
   shape: 0.5,
   expr: 0.5,
   pose: 0.5,
@@ -185,31 +191,39 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   lap('align', s0, { unit: align.unit.unit, scale: sim.s, estimatedScale: align.unit.estimatedScale, rms: align.rms, outliers: align.outliers.length });
   log.debug(`register: similarity scale ${sim.s.toFixed(4)} (unit ${align.unit.unit}), landmark RMS ${align.rms.toFixed(3)}`);
 
-  // ---- the problem: one frame, on the fit model (data-carrying vertices, leading components) ----
+  // ---- the problems: one frame each, on a model restricted to the vertices with data ----
   const fitFull = options.fitVertices ?? fitWeights(model);
-  const fm = buildFitModel(model, fitFull.vertices, landmarks.embedding, options.shapeComponents ?? 100, options.exprComponents ?? 50);
-  const fitVertices = Uint32Array.from(fitFull.vertices, (i) => fm.slot[i]!);
-  const problem = new Problem();
-  const frames = problem.addFrames({ model: fm.model, frames: 1, hessianVertices: options.hessianVertices ?? 1000, precision: 'float64' });
+  const S = options.shapeComponents ?? 100, E = options.exprComponents ?? 50;
   const lmkWeight = 1 / ((w.landmarkSigma * 1e-3) ** 2);
-  const lmkTerm = new LandmarksTerm('E_landmarks', 1, fm.model.faces, lmkWeight, lossByName(options.landmarkLoss ?? 'geman-mcclure', 3));
-  lmkTerm.targets[0] = { faceIdx: fm.landmarks.faceIdx, bary: fm.landmarks.bary, points: lmkModel, ...(landmarks.weights ? { weights: landmarks.weights } : {}) };
-  frames.addTerm(lmkTerm);
-  const pointTerm = new PointsTerm('E_points', 1, { loss: lossByName(options.loss ?? 'geman-mcclure', options.lossScale ?? 2), scale: w.pointSigma * 1e-3 });
-  frames.addTerm(pointTerm);
-  problem.addTerm(new SquaredNormTerm('E_shape', [frames.shape], w.shape));
-  problem.addTerm(new SquaredNormTerm('E_expr', frames.expr, w.expr));
-  problem.addTerm(new SquaredNormTerm('E_pose', frames.pose, w.pose));
-  if (options.shape) { frames.shape.values.set(options.shape.subarray(0, fm.model.numShape)); frames.shape.constant = true; }
-  // a bare template (templateModel): no expression or pose to fit
-  const template = model.exprDirs.every((v) => v === 0);
-  if (template) { frames.expr[0]!.constant = true; frames.pose[0]!.constant = true; }
+  const build = (fm: FitModel) => {
+    const problem = new Problem();
+    const frames = problem.addFrames({ model: fm.model, frames: 1, hessianVertices: options.hessianVertices ?? 1000, precision: 'float32' });
+    const lmkTerm = new LandmarksTerm('E_landmarks', 1, fm.model.faces, lmkWeight, lossByName(options.landmarkLoss ?? 'geman-mcclure', 3));
+    lmkTerm.targets[0] = { faceIdx: fm.landmarks.faceIdx, bary: fm.landmarks.bary, points: lmkModel, ...(landmarks.weights ? { weights: landmarks.weights } : {}) };
+    frames.addTerm(lmkTerm);
+    problem.addTerm(new SquaredNormTerm('E_shape', [frames.shape], w.shape));
+    problem.addTerm(new SquaredNormTerm('E_expr', frames.expr, w.expr));
+    problem.addTerm(new SquaredNormTerm('E_pose', frames.pose, w.pose));
+    if (options.shape) { frames.shape.values.set(options.shape.subarray(0, fm.model.numShape)); frames.shape.constant = true; }
+    // a bare template (templateModel): no expression or pose to fit
+    if (model.exprDirs.every((v) => v === 0)) { frames.expr[0]!.constant = true; frames.pose[0]!.constant = true; }
+    return { problem, frames, lmkTerm };
+  };
   const lm = { hessianRefresh: options.hessianRefresh ?? 2 };
 
-  // ---- 2. landmarks ----
+  // ---- 2. landmarks: on the landmarks' triangles only ----
   s0 = performance.now();
-  const lmkSolve = await solveLM(problem, { maxIterations: 30, functionTolerance: 1e-6, ...lm });
+  const lmkFit = build(buildFitModel(model, new Uint32Array(0), landmarks.embedding, S, E));
+  const lmkSolve = await solveLM(lmkFit.problem, { maxIterations: 30, functionTolerance: 1e-6, ...lm });
   lap('landmarks', s0, summaryDetail(lmkSolve));
+
+  const fm = buildFitModel(model, fitFull.vertices, landmarks.embedding, S, E);
+  const fitVertices = Uint32Array.from(fitFull.vertices, (i) => fm.slot[i]!);
+  const { problem, frames, lmkTerm } = build(fm);
+  for (const [from, to] of [[lmkFit.frames.shape, frames.shape], [lmkFit.frames.expr[0]!, frames.expr[0]!], [lmkFit.frames.pose[0]!, frames.pose[0]!], [lmkFit.frames.headR[0]!, frames.headR[0]!], [lmkFit.frames.headT[0]!, frames.headT[0]!]] as const) to.values.set(from.values);
+  const lossName = options.loss ?? 'geman-mcclure', lossScale = options.lossScale ?? 1;
+  const pointTerm = new PointsTerm('E_points', 1, { loss: lossByName(lossName, lossScale), scale: w.pointSigma * 1e-3 });
+  frames.addTerm(pointTerm);
 
   // ---- 3. closest points ----
   s0 = performance.now();
@@ -218,7 +232,10 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   let stats: CorrespondenceStats | undefined;
   let icpIterations = 0;
   const rounds: Array<Record<string, number>> = [];
-  const distances = options.icpDistances ?? [10, 5, 3, 2];
+  // expression scans (identity held) may be far from their landmark fit where landmarks could not
+  // be carried (an opened jaw): a wider first round with a wide robust scale, then narrowing
+  const graduated = options.graduated ?? options.shape !== undefined;
+  const distances = options.icpDistances ?? (graduated ? [25, 10, 4, 2] : [10, 4, 2]);
   // a scan whose triangles face inwards gets its normals flipped (decided on the first round)
   await frames.update();
   const flipped = surface.orientOutward(frames.world[0]!, fm.model.faces, fitVertices, distances[0]! * 1e-3);
@@ -228,6 +245,9 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
     const c = closestPointTargets(surface, frames.world[0]!, fm.model.faces, fitVertices, fitFull.weights, { maxDistance: dmm * 1e-3, maxNormalAngle: cos });
     stats = c.stats;
     pointTerm.targets[0] = c.targets;
+    // graduated robustness: wide while the rejection distance is wide (a jaw far from its place
+    // still pulls), down to the final scale
+    if (graduated) pointTerm.loss = lossByName(lossName, Math.max(lossScale, (0.5 * dmm) / w.pointSigma));
     const s = await solveLM(problem, { maxIterations: options.icpIterations ?? 4, functionTolerance: 1e-5, ...lm });
     icpIterations += s.iterations;
     rounds.push({ distance_mm: dmm, accepted: c.stats.accepted, cost: s.finalCost });
@@ -245,8 +265,8 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   if (options.nonrigid !== false) {
     s0 = performance.now();
     const graph = meshGraph(model.numVertices, model.faces);
-    const dist = (options.nonrigidDistance ?? 2) * 1e-3;
-    const nrTerm = new PointsTerm('E_points', 1, { loss: pointTerm.loss, scale: pointTerm.scale });
+    const dist = (options.nonrigidDistance ?? 1.5) * 1e-3;
+    const nrTerm = new PointsTerm('E_points', 1, { loss: lossByName(lossName, lossScale), scale: pointTerm.scale });
     const nonrigid: NonRigidRound[] = fitOffsets(base, offsets, graph, nrTerm, rigidVertices(model), (world) => {
       const c = closestPointTargets(surface, world, model.faces, fitFull.vertices, fitFull.weights, { maxDistance: dist, maxNormalAngle: cos });
       nrTerm.targets[0] = c.targets;

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../util/errors.js';
 import { Logger } from '../util/log.js';
 import { loadFlowModel } from '../flow/index.js';
+import { setKernelThreads } from '../kernels/session.js';
 import { registerSubject } from './subject.js';
 import { classicalFlow, type FlowMethod } from './landmark-propagation.js';
 import type { RegisterWorkerInit, RegisterWorkerMessage, RegisterWorkerRequest } from './pool.js';
@@ -15,6 +16,8 @@ if (!port) throw new Error('register worker: not started as a worker thread');
 const post = (msg: RegisterWorkerMessage): void => port.postMessage(msg);
 
 const init = workerData as RegisterWorkerInit;
+// the workers share the cores: one onnxruntime thread each
+setKernelThreads(1);
 let flow: FlowMethod = classicalFlow;
 try {
   if (init.flowModel) flow = await loadFlowModel(init.flowModel);

@@ -23,7 +23,8 @@ export class PointsTerm implements VertexTerm {
   readonly name: string;
   /** targets[t] for frame t (undefined: no targets in that frame). */
   readonly targets: Array<PointTargets | undefined>;
-  readonly loss: Loss;
+  /** The robust loss (may be changed between solves, e.g. annealed in ICP). */
+  loss: Loss;
   /** Residuals are divided by this distance (metres) before the robust loss. */
   readonly scale: number;
   private readonly rho = new Float64Array(3);
