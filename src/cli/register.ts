@@ -85,17 +85,24 @@ export function registerRegister(program: Command): void {
     .command('scan')
     .description('register one scan to its landmarks; outputs directly in OUT')
     .argument('<scan>', 'the scan (.obj or .ply, any unit: detected and reported)')
-    .requiredOption('--landmarks <file>', 'its landmarks: MeshLab .pp, .json or .npy, in the order or with the names of the model\'s embedding')
-    .option('--out <dir>', 'output folder', 'registration')
+    .option('--landmarks <file>', '(required) its landmarks: MeshLab .pp, .json or .npy, in the order or with the names of the model\'s embedding')
+    .option('--out <dir>', 'output folder (default ./registration)')
     .option('--truth <npz>', 'truth vertices (npz with `vertices` [V,3] in the scan frame) to report the vertex error against'))
-    .action(async (scan: string, opts: FitFlags & { landmarks: string; out: string; truth?: string; model?: string; embedding?: string; masks?: string }, command: Command) => {
+    .action(async (scan: string, own: FitFlags & { landmarks?: string; out?: string; truth?: string; model?: string; embedding?: string; masks?: string }, command: Command) => {
       const ctx = contextOf(command);
+      // `register` has options of the same names and takes them wherever they stand on the
+      // command line: the ones given explicitly there count for `scan` too
+      const parent = command.parent!;
+      const given = Object.fromEntries(Object.entries(parent.opts()).filter(([k]) => parent.getOptionValueSource(k) === 'cli'));
+      const opts = { ...own, ...given } as typeof own;
+      if (!opts.landmarks) throw new UsageError('register scan: --landmarks <file> is required');
+      opts.out ??= 'registration';
       const model = await loadRegistrationModel(opts.model ?? ctx.options.model, { ...(opts.embedding ? { embedding: opts.embedding } : {}), ...(opts.masks ? { masks: opts.masks } : {}), logger: ctx.logger });
-      const res = await registerScanFile({ scan, landmarks: opts.landmarks, model, out: opts.out, logger: ctx.logger, registration: registrationOptions(opts), ...(opts.truth ? { truth: opts.truth } : {}) });
+      const res = await registerScanFile({ scan, landmarks: opts.landmarks, model, out: opts.out!, logger: ctx.logger, registration: registrationOptions(opts), ...(opts.truth ? { truth: opts.truth } : {}) });
       const r = res.record;
       ctx.result(r, r.status === 'ok'
         ? [
-          `register scan: ${scan} → ${resolve(opts.out)} (${r.seconds.toFixed(1)} s; unit ${r.unit}, scale ${r.scale})`,
+          `register scan: ${scan} → ${resolve(opts.out!)} (${r.seconds.toFixed(1)} s; unit ${r.unit}, scale ${r.scale})`,
           `  scan-to-mesh on the face: median ${r.scanToMeshMm!.median.toFixed(3)} mm, mean ${r.scanToMeshMm!.mean.toFixed(3)} mm, p95 ${r.scanToMeshMm!.p95.toFixed(3)} mm`,
           `  landmark error: median ${r.landmarkErrorMm!.median.toFixed(2)} mm`,
           ...(r.truthErrorMm ? [`  vertex error against the truth (face): median ${r.truthErrorMm.median.toFixed(3)} mm, p95 ${r.truthErrorMm.p95.toFixed(3)} mm`] : []),

@@ -746,7 +746,8 @@ export function hessianSubset(model: FlameModel, count: number): { subset: Uint3
     energy[i] = Math.sqrt(e);
     mean += energy[i]! / V;
   }
-  const w = energy.map((e) => e + 0.3 * mean);
+  // (a model without expression components: uniform)
+  const w = mean > 0 ? energy.map((e) => e + 0.3 * mean) : energy.fill(1);
   // inclusion probabilities π_i = min(1, c·w_i) with Σπ = count (iterate the certainty cap)
   const pi = new Float64Array(V);
   let certain = new Uint8Array(V), budget = count;

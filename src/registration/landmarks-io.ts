@@ -1,6 +1,7 @@
 /**
  * Manual landmarks of a scan, in the scan's units, matched to the model's landmark embedding:
- * MeshLab `.pp` (by name — the embedding's names or iBUG indices "0".."67" — or in order),
+ * MeshLab `.pp` (by name — the embedding's names or iBUG indices "0".."67"; names the embedding
+ * lacks are left out — or in order),
  * `.json` ([[x,y,z], …], {name: [x,y,z]} or [{name, x, y, z}, …]) or `.npy` [L,3]
  * (NaN rows missing). Inactive or missing points are absent, never guessed.
  */
@@ -37,17 +38,27 @@ export function readScanLandmarks(path: string, names: readonly string[]): ScanL
   const index = new Map(names.map((n, k) => [n, k]));
   const byName = (name: string): number => {
     if (index.has(name)) return index.get(name)!;
-    if (/^\d+$/.test(name)) return Number(name) - (L === 51 && Number(name) >= 17 ? 17 : 0);
-    return -1;
+    if (!/^\d+$/.test(name)) return -1;
+    // iBUG index: 0–67; the 51-point embedding starts at 17 (no jaw contour)
+    const n = Number(name), k = L === 51 ? n - 17 : n;
+    return k >= 0 && k < L ? k : -1;
   };
   const ext = extname(path).toLowerCase();
   if (ext === '.pp') {
     const pts = parsePickedPoints(readFileSync(path, 'utf8'), path);
-    const named = pts.length > 0 && pts.every((p) => byName(p.name) >= 0);
+    // by name when most names are the embedding's (a 68-point file read against the 51-point
+    // embedding leaves out the 17 contour points); else in order, which needs the exact count
+    const matching = pts.filter((p) => byName(p.name) >= 0).length;
+    const named = matching > 0 && matching >= Math.min(L, Math.max(4, Math.ceil(0.5 * pts.length)));
     if (!named && pts.length !== L) {
-      throw new FormatError(path, undefined, `${pts.length} points whose names do not match the embedding (e.g. '${pts.find((p) => byName(p.name) < 0)?.name}'), and not ${L} points in order`);
+      throw new FormatError(path, undefined, `${pts.length} points whose names do not match the embedding's ${L} (e.g. '${pts.find((p) => byName(p.name) < 0)?.name}'; expected names like '${names[0]}'), and not ${L} points in order`);
     }
-    pts.forEach((p, k) => { if (p.active) put(named ? byName(p.name) : k, p.position, `point ${k} '${p.name}'`); });
+    pts.forEach((p, k) => {
+      if (!p.active) return;
+      if (!named) { put(k, p.position, `point ${k} '${p.name}'`); return; }
+      const idx = byName(p.name);
+      if (idx >= 0) put(idx, p.position, `point ${k} '${p.name}'`);
+    });
   } else if (ext === '.json') {
     let data: unknown;
     try { data = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new FormatError(path, undefined, `not valid JSON: ${(e as Error).message}`); }

@@ -89,6 +89,8 @@ function laplacianNormalDiagonal(g: MeshGraph): Float64Array {
 export interface NonRigidOptions {
   /** Smoothness weight λ_L per round (default [30, 10, 3]): decreasing stiffness. */
   smoothness?: number[];
+  /** Rejection distance of the correspondences per round, mm (default 1.5 each). */
+  distances?: number[];
   /** λ_0 (default 1e-3). */
   magnitude?: number;
   /** c_i on vertices that follow the model (default 1e4). */
@@ -100,6 +102,7 @@ export interface NonRigidOptions {
 
 export const NONRIGID_DEFAULTS: Required<NonRigidOptions> = {
   smoothness: [30, 10, 3],
+  distances: [1.5, 1.5, 1.5],
   magnitude: 1e-3,
   rigidWeight: 1e4,
   cgIterations: 100,
@@ -113,14 +116,24 @@ export interface NonRigidRound {
   cgIterations: number;
 }
 
+/** Barycentric landmarks on the mesh as a quadratic term: ½ w_k ‖Σ_j b_kj x_{v_kj} − p_k‖². */
+export interface OffsetLandmarks {
+  /** vertices [L*3] (the three corners), bary [L*3], points [L*3] (model space), weights [L] (1/σ², metres⁻²). */
+  vertices: Uint32Array;
+  bary: Float64Array;
+  points: Float64Array;
+  weights: Float64Array;
+}
+
 /**
  * Fits offsets δ [V*3] (model space, metres; updated in place) to the scan. `base` [V*3] the fitted
  * model's vertices; `term` the data term (its frame-0 targets are set by `retarget` each round,
- * given the current x + δ); `rigid` the vertices that follow the model.
+ * given the current x + δ and the round's rejection distance in mm); `rigid` the vertices that
+ * follow the model; `landmarks` optional landmark rows (they also hold the tangential position).
  */
 export function fitOffsets(
   base: Float64Array, delta: Float64Array, graph: MeshGraph, term: PointsTerm, rigid: Uint8Array,
-  retarget: (world: Float64Array) => number, options: NonRigidOptions = {},
+  retarget: (world: Float64Array, distanceMm: number) => number, options: NonRigidOptions = {}, landmarks?: OffsetLandmarks,
 ): NonRigidRound[] {
   const o = { ...NONRIGID_DEFAULTS, ...options };
   const V = graph.V, n = 3 * V, h2 = term.scale * term.scale;
@@ -134,11 +147,23 @@ export function fitOffsets(
     t: 0, world, q, H, wantHessian: true,
     addFrameIsotropic: unsupported, eq: undefined as never, subsetSlot: new Int32Array(0), addExtraCross: unsupported, addExplicitRows: unsupported,
   };
-  for (const lambdaL of o.smoothness) {
+  const L = landmarks ? landmarks.weights.length : 0;
+  for (const [round, lambdaL] of o.smoothness.entries()) {
     for (let k = 0; k < n; k++) world[k] = base[k]! + delta[k]!;
-    const correspondences = retarget(world);
+    const correspondences = retarget(world, o.distances[Math.min(round, o.distances.length - 1)]!);
     q.fill(0); H.fill(0);
-    const dataCost = term.linearizeFrame(ctx);
+    let dataCost = term.linearizeFrame(ctx);
+    // landmark rows: gradient and their diagonal (per-vertex) blocks; off-diagonal parts in apply()
+    for (let l = 0; l < L; l++) {
+      const lm = landmarks!, w = lm.weights[l]!;
+      for (let a = 0; a < 3; a++) {
+        let r = -lm.points[3 * l + a]!;
+        for (let j = 0; j < 3; j++) r += lm.bary[3 * l + j]! * world[3 * lm.vertices[3 * l + j]! + a]!;
+        dataCost += 0.5 * w * r * r;
+        for (let j = 0; j < 3; j++) q[3 * lm.vertices[3 * l + j]! + a]! += w * lm.bary[3 * l + j]! * r;
+      }
+      for (let j = 0; j < 3; j++) { const v = lm.vertices[3 * l + j]!, b2 = w * lm.bary[3 * l + j]! ** 2; H[9 * v]! += b2; H[9 * v + 4]! += b2; H[9 * v + 8]! += b2; }
+    }
     const wL = (2 * lambdaL) / h2, w0 = (2 * o.magnitude) / h2;
     // gradient of the regularisers: 2λ_L/h² LᵀL δ + 2λ_0/h² C δ
     applyLaplacianT(graph, applyLaplacian(graph, delta, Ld), LtLd);
@@ -157,6 +182,15 @@ export function fitOffsets(
         out[3 * i] = wL * out[3 * i]! + ci * x0 + H[m]! * x0 + H[m + 1]! * x1 + H[m + 2]! * x2;
         out[3 * i + 1] = wL * out[3 * i + 1]! + ci * x1 + H[m + 3]! * x0 + H[m + 4]! * x1 + H[m + 5]! * x2;
         out[3 * i + 2] = wL * out[3 * i + 2]! + ci * x2 + H[m + 6]! * x0 + H[m + 7]! * x1 + H[m + 8]! * x2;
+      }
+      // landmarks: w·b_j·b_k between different corners (the diagonal is in H)
+      for (let l = 0; l < L; l++) {
+        const lm = landmarks!, w = lm.weights[l]!;
+        for (let j = 0; j < 3; j++) for (let k2 = 0; k2 < 3; k2++) {
+          if (j === k2) continue;
+          const vj = lm.vertices[3 * l + j]!, vk = lm.vertices[3 * l + k2]!, c = w * lm.bary[3 * l + j]! * lm.bary[3 * l + k2]!;
+          for (let a = 0; a < 3; a++) out[3 * vj + a]! += c * x[3 * vk + a]!;
+        }
       }
     };
     const it = conjugateGradient(apply, P, rhs, step, o.cgIterations, o.cgTolerance);

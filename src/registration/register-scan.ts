@@ -30,7 +30,7 @@ import { UsageError } from '../util/errors.js';
 import { alignLandmarks, scanToModel, modelToScan, type UnitGuess } from './align.js';
 import { ScanSurface } from './scan-surface.js';
 import { closestPointTargets, type CorrespondenceStats } from './correspondences.js';
-import { fitOffsets, meshGraph, type NonRigidOptions, type NonRigidRound } from './nonrigid.js';
+import { fitOffsets, meshGraph, type NonRigidOptions, type NonRigidRound, type OffsetLandmarks } from './nonrigid.js';
 import { buildFitModel, type FitModel } from './fit-model.js';
 
 /** Landmarks of a scan matched to points on the model. */
@@ -79,8 +79,6 @@ export interface RegisterScanOptions {
   lossScale?: number;
   /** Non-rigid refinement options, or false to skip it. */
   nonrigid?: NonRigidOptions | false;
-  /** Rejection distance of the non-rigid stage, mm (default 1.5). */
-  nonrigidDistance?: number;
   /** Shape and expression components fitted (default 100 and 50; the rest stay 0, the non-rigid stage takes up what they would add). */
   shapeComponents?: number;
   exprComponents?: number;
@@ -195,6 +193,8 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   const fitFull = options.fitVertices ?? fitWeights(model);
   const S = options.shapeComponents ?? 100, E = options.exprComponents ?? 50;
   const lmkWeight = 1 / ((w.landmarkSigma * 1e-3) ** 2);
+  // a bare template (templateModel): no expression or pose to fit
+  const isTemplate = model.exprDirs.every((v) => v === 0);
   const build = (fm: FitModel) => {
     const problem = new Problem();
     const frames = problem.addFrames({ model: fm.model, frames: 1, hessianVertices: options.hessianVertices ?? 1000, precision: 'float32' });
@@ -205,8 +205,7 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
     problem.addTerm(new SquaredNormTerm('E_expr', frames.expr, w.expr));
     problem.addTerm(new SquaredNormTerm('E_pose', frames.pose, w.pose));
     if (options.shape) { frames.shape.values.set(options.shape.subarray(0, fm.model.numShape)); frames.shape.constant = true; }
-    // a bare template (templateModel): no expression or pose to fit
-    if (model.exprDirs.every((v) => v === 0)) { frames.expr[0]!.constant = true; frames.pose[0]!.constant = true; }
+    if (isTemplate) { frames.expr[0]!.constant = true; frames.pose[0]!.constant = true; }
     return { problem, frames, lmkTerm };
   };
   const lm = { hessianRefresh: options.hessianRefresh ?? 2 };
@@ -265,14 +264,19 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
   if (options.nonrigid !== false) {
     s0 = performance.now();
     const graph = meshGraph(model.numVertices, model.faces);
-    const dist = (options.nonrigidDistance ?? 1.5) * 1e-3;
+    // a bare template has only its rigid fit behind it: start stiff and far, as non-rigid ICP does
+    const schedule: NonRigidOptions = isTemplate ? { smoothness: [10, 3, 1, 0.3, 0.1, 0.03], distances: [15, 8, 5, 3, 2, 1.5], cgIterations: 200 } : {};
+    const nrOptions = { ...schedule, ...(options.nonrigid ?? {}) };
     const nrTerm = new PointsTerm('E_points', 1, { loss: lossByName(lossName, lossScale), scale: pointTerm.scale });
-    const nonrigid: NonRigidRound[] = fitOffsets(base, offsets, graph, nrTerm, rigidVertices(model), (world) => {
-      const c = closestPointTargets(surface, world, model.faces, fitFull.vertices, fitFull.weights, { maxDistance: dist, maxNormalAngle: cos });
+    const nonrigid: NonRigidRound[] = fitOffsets(base, offsets, graph, nrTerm, rigidVertices(model), (world, dmm) => {
+      const c = closestPointTargets(surface, world, model.faces, fitFull.vertices, fitFull.weights, { maxDistance: dmm * 1e-3, maxNormalAngle: cos });
       nrTerm.targets[0] = c.targets;
       stats = c.stats;
       return c.stats.accepted;
-    }, options.nonrigid ?? {});
+    }, nrOptions,
+    // landmarks hold the template's tangential position while it deforms far; a fitted model
+    // already has them, and their click noise would only add to it
+    isTemplate ? offsetLandmarks(model, landmarks.embedding, lmkModel, base, lmkWeight, landmarks.weights, 3 * w.landmarkSigma * 1e-3) : undefined);
     lap('non-rigid', s0, { rounds: nonrigid });
   }
 
@@ -289,6 +293,28 @@ export async function registerScan(model: FlameModel, scan: Mesh, landmarks: Lan
     correspondences: stats,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * The landmarks as rows of the non-rigid stage (model space), without those the fitted model
+ * leaves farther than `outlier` metres from their target (wrong landmarks keep out).
+ */
+function offsetLandmarks(model: FlameModel, e: LandmarkTargets['embedding'], points: Float64Array, base: Float64Array, weight: number, weights: Float64Array | undefined, outlier: number): OffsetLandmarks {
+  const at = landmarkPositions(base, model.faces, e);
+  const keep: number[] = [];
+  for (let k = 0; k < e.faceIdx.length; k++) {
+    if (Math.hypot(at[3 * k]! - points[3 * k]!, at[3 * k + 1]! - points[3 * k + 1]!, at[3 * k + 2]! - points[3 * k + 2]!) <= outlier) keep.push(k);
+  }
+  const out: OffsetLandmarks = { vertices: new Uint32Array(3 * keep.length), bary: new Float64Array(3 * keep.length), points: new Float64Array(3 * keep.length), weights: new Float64Array(keep.length) };
+  keep.forEach((k, j) => {
+    for (let c = 0; c < 3; c++) {
+      out.vertices[3 * j + c] = model.faces[3 * e.faceIdx[k]! + c]!;
+      out.bary[3 * j + c] = e.bary[3 * k + c]!;
+      out.points[3 * j + c] = points[3 * k + c]!;
+    }
+    out.weights[j] = weight * (weights ? weights[k]! : 1);
+  });
+  return out;
 }
 
 function summaryDetail(s: SolveSummary): Record<string, unknown> {
