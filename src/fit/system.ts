@@ -5,7 +5,8 @@
  * With the tangent vector ordered [shared | frame 0 | frame 1 | …] (see `ParameterSet.layout`):
  * - `shared`  [ns × ns]          Hessian of the shared variables (shape, offsets, cameras),
  * - `diag[k]` [n_k × n_k]        Hessian of frame group k (expression, pose, head transform),
- * - `cross[k]` [n_k × ns]        coupling of frame group k with the shared variables,
+ * - `cross[k]` [n_k × ns]        coupling of frame group k with the shared variables (allocated
+ *                                on first use: a block-coordinate system never holds them),
  * - `gradient` [n]               Jᵀr (the cost is ½‖r‖², so the Newton step solves A δ = −g).
  * Couplings between different frames (from E_temp) are not stored: the per-frame blocks receive
  * their diagonal part and the step is an inexact (block-Jacobi) Newton step; the gradient stays
@@ -37,7 +38,8 @@ export class NormalEquations {
   readonly gradient: Float64Array;
   readonly shared: Float64Array;
   readonly diag: Float64Array[];
-  readonly cross: Float64Array[];
+  /** Couplings of each frame group with the shared variables; undefined = zero (see `crossOf`). */
+  readonly cross: Array<Float64Array | undefined>;
   /** Number of Hessian entries dropped because they coupled two different frames. */
   droppedCouplings = 0;
   private readonly groupStarts: Int32Array;
@@ -49,7 +51,7 @@ export class NormalEquations {
     this.gradient = new Float64Array(this.n);
     this.shared = new Float64Array(this.ns * this.ns);
     this.diag = layout.groups.map((g) => new Float64Array(g.size * g.size));
-    this.cross = layout.groups.map((g) => new Float64Array(g.size * this.ns));
+    this.cross = layout.groups.map(() => undefined);
     this.groupStarts = Int32Array.from(layout.groups.map((g) => g.start));
   }
 
@@ -59,7 +61,7 @@ export class NormalEquations {
     if (keepHessian) return;
     this.shared.fill(0);
     for (const d of this.diag) d.fill(0);
-    for (const c of this.cross) c.fill(0);
+    for (const c of this.cross) c?.fill(0);
     this.droppedCouplings = 0;
   }
 
@@ -73,7 +75,7 @@ export class NormalEquations {
   copyHessianFrom(other: NormalEquations): void {
     this.shared.set(other.shared);
     this.diag.forEach((d, k) => d.set(other.diag[k]!));
-    this.cross.forEach((c, k) => c.set(other.cross[k]!));
+    this.cross.forEach((c, k) => { const o = other.cross[k]; if (o) this.crossOf(k).set(o); else c?.fill(0); });
   }
 
   /** Index of the frame group containing tangent offset o (−1 for shared). */
@@ -85,6 +87,13 @@ export class NormalEquations {
       if (this.groupStarts[mid]! <= o) lo = mid; else hi = mid - 1;
     }
     return lo;
+  }
+
+  /** Frame group k's coupling block [n_k × ns], allocated (zero) on first use. */
+  crossOf(k: number): Float64Array {
+    let c = this.cross[k];
+    if (!c) { c = new Float64Array(this.layout.groups[k]!.size * this.ns); this.cross[k] = c; }
+    return c;
   }
 
   /** g[offset + k] += values[k] for k < n. */
@@ -111,7 +120,7 @@ export class NormalEquations {
       const g = this.layout.groups[gr]!, d = this.diag[gr]!, lr = r0 - g.start, lc = c0 - g.start;
       for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) d[(lr + i) * g.size + lc + j]! += at(i, j);
     } else if (gr >= 0 && gc < 0) {
-      const g = this.layout.groups[gr]!, x = this.cross[gr]!, lr = r0 - g.start;
+      const g = this.layout.groups[gr]!, x = this.crossOf(gr), lr = r0 - g.start;
       for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) x[(lr + i) * ns + c0 + j]! += at(i, j);
     } else if (gr < 0 && gc >= 0) {
       // stored once, as cross (frame rows × shared cols), by the transposed call
@@ -142,7 +151,7 @@ export class NormalEquations {
           this.diag[ga]![(ia - g.start) * g.size + ib - g.start]! += v;
         } else if (ga >= 0 && gb < 0) {
           const g = this.layout.groups[ga]!;
-          this.cross[ga]![(ia - g.start) * ns + ib]! += v;
+          this.crossOf(ga)[(ia - g.start) * ns + ib]! += v;
         } else if (ga < 0 && gb >= 0) {
           // the (frame, shared) entry carries it
         } else this.droppedCouplings++;
@@ -171,8 +180,8 @@ export class NormalEquations {
           const g = this.layout.groups[ga]!, d = this.diag[ga]!;
           d[(ia - g.start) * g.size + ib - g.start]! += v;
           d[(ib - g.start) * g.size + ia - g.start]! += v;
-        } else if (ga >= 0 && gb < 0) this.cross[ga]![(ia - this.layout.groups[ga]!.start) * ns + ib]! += v;
-        else if (ga < 0 && gb >= 0) this.cross[gb]![(ib - this.layout.groups[gb]!.start) * ns + ia]! += v;
+        } else if (ga >= 0 && gb < 0) this.crossOf(ga)[(ia - this.layout.groups[ga]!.start) * ns + ib]! += v;
+        else if (ga < 0 && gb >= 0) this.crossOf(gb)[(ib - this.layout.groups[gb]!.start) * ns + ia]! += v;
         else this.droppedCouplings++;
       }
     }
@@ -201,12 +210,12 @@ export class NormalEquations {
       quad += delta[i]! * s;
     }
     this.layout.groups.forEach((g, k) => {
-      const D = this.diag[k]!, X = this.cross[k]!;
+      const D = this.diag[k]!, X = this.cross[k];
       for (let i = 0; i < g.size; i++) {
         let s = 0;
         for (let j = 0; j < g.size; j++) s += D[i * g.size + j]! * delta[g.start + j]!;
         let c = 0;
-        for (let j = 0; j < ns; j++) c += X[i * ns + j]! * delta[j]!;
+        if (X) for (let j = 0; j < ns; j++) c += X[i * ns + j]! * delta[j]!;
         quad += delta[g.start + i]! * (s + 2 * c);
       }
     });
@@ -238,13 +247,14 @@ export class NormalEquations {
       const rhs = new Float64Array(ns);
       for (let i = 0; i < ns; i++) rhs[i] = -this.gradient[i]!;
       const work = groups.reduce((s, g) => s + g.size * g.size * ns + g.size * ns * ns, 0);
-      const coupled = this.cross.some((c) => c.some((v) => v !== 0));
+      const coupled = this.cross.some((c) => c !== undefined && c.some((v) => v !== 0));
       if (!coupled) { /* no couplings: the shared system is solved on its own */ }
       else if (work > (options.kernelThreshold ?? 2e7) && groups.length > 0) await profile.timeAsync('fit.solve-schur-kernel', () => this.schurOnKernel(factors, S));
       else profile.time('fit.solve-schur-js', () => this.schurInJs(factors, S));
       // rhs += Σ cross_kᵀ y_k
       groups.forEach((g, k) => {
-        const X = this.cross[k]!, y = ys[k]!;
+        const X = this.cross[k], y = ys[k]!;
+        if (!X) return;
         for (let i = 0; i < g.size; i++) {
           const yi = y[i]!;
           if (yi === 0) continue;
@@ -258,9 +268,9 @@ export class NormalEquations {
     }
     // back-substitution δ_k = −B_k⁻¹ (g_k + cross_k δ_s)
     groups.forEach((g, k) => {
-      const m = g.size, X = this.cross[k]!;
+      const m = g.size, X = this.cross[k];
       const b = this.gradient.slice(g.start, g.start + m);
-      if (ns > 0) {
+      if (ns > 0 && X) {
         for (let i = 0; i < m; i++) {
           let s = 0;
           const o = i * ns;
@@ -278,7 +288,8 @@ export class NormalEquations {
   private schurInJs(factors: Float64Array[], S: Float64Array): void {
     const ns = this.ns;
     this.layout.groups.forEach((g, k) => {
-      const m = g.size, X = this.cross[k]!, L = factors[k]!;
+      const m = g.size, X = this.cross[k], L = factors[k]!;
+      if (!X) return;
       // Z = L⁻¹ cross_k (forward substitution, column by column of the shared dimension)
       const Z = Float64Array.from(X);
       for (let i = 0; i < m; i++) {
@@ -309,10 +320,8 @@ export class NormalEquations {
     const Z = new Float64Array(rows * ns);
     let r = 0;
     for (let k = 0; k < groups.length; k++) {
-      const m = groups[k]!.size;
-      const Linv = invertLower(factors[k]!, m);
-      const z = await matmul(Linv, this.cross[k]!, m, m, ns);
-      Z.set(z, r * ns);
+      const m = groups[k]!.size, X = this.cross[k];
+      if (X) Z.set(await matmul(invertLower(factors[k]!, m), X, m, m, ns), r * ns);
       r += m;
     }
     const ZtZ = await matmul(Z, Z, ns, rows, ns, { transA: true });

@@ -113,7 +113,7 @@ describe('fitting engine Hessian (Gauss–Newton blocks at a zero-residual point
     eq.layout.groups.forEach((g, k) => {
       for (let i = 0; i < g.size; i++) {
         for (let j = 0; j < g.size; j++) A[(g.start + i) * n + g.start + j] = eq.diag[k]![i * g.size + j]!;
-        for (let j = 0; j < ns; j++) { A[(g.start + i) * n + j] = eq.cross[k]![i * ns + j]!; A[j * n + g.start + i] = eq.cross[k]![i * ns + j]!; }
+        for (let j = 0; j < ns; j++) { const x = eq.crossOf(k)[i * ns + j]!; A[(g.start + i) * n + j] = x; A[j * n + g.start + i] = x; }
       }
     });
     let scale = 0;
