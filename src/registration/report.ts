@@ -3,10 +3,9 @@
  * landmark source, the fit figures and its QA (or review) picture.
  */
 import type { ScanRecord } from './register-files.js';
+import { escapeHtml, pageHead } from '../util/html.js';
 
-function esc(s: unknown): string {
-  return String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
+const esc = escapeHtml;
 
 const fmt = (x: number | undefined, d = 3): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 
@@ -23,21 +22,12 @@ export function reportHtml(records: readonly ScanRecord[], info: { title: string
 <td class="why">${esc(r.reason ?? '')}${img ? `<br><a href="${esc(img)}"><img src="${esc(img)}" loading="lazy" alt="QA"></a>` : ''}${r.reviewImage && r.outputs ? ` <a href="${esc(r.reviewImage)}">propagated landmarks</a>` : ''}</td>
 </tr>`;
   }).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${esc(info.title)}</title>
-<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; background: #15171b; color: #ddd; }
-table { border-collapse: collapse; width: 100%; }
+  return `${pageHead(info.title, `table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #333; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { color: #aaa; font-weight: 600; }
 tr.failed .st { color: #f66; } tr.review .st { color: #fc4; } tr.skipped .st { color: #999; } tr.ok .st { color: #6d6; }
 img { max-width: 384px; margin-top: .3rem; border-radius: 4px; }
-code { color: #9cf; }
-</style>
-</head>
+`)}
 <body>
 <h1>${esc(info.title)}</h1>
 <p>Dataset <code>${esc(info.dataset)}</code>. ${Object.entries(info.totals).map(([k, v]) => `${esc(k)}: <b>${v}</b>`).join(', ')}.</p>

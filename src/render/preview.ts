@@ -6,6 +6,7 @@
  * point is hidden or only a gutter texel, black where no surface is). The labels travel as a
  * small JSON per sample; the flow pictures are D_uv×D_uv PNGs under `preview/`.
  */
+import { escapeHtml, pageHead } from '../util/html.js';
 import type { Image } from '../io/image.js';
 import type { Sample } from '../io/sample.js';
 
@@ -77,31 +78,19 @@ export function flowPicture(sample: Sample): Image {
   return { width: Math.max(1, D), height: Math.max(1, D), channels: 3, data };
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 /** The page. `total`: samples in the dataset (the grid shows `items`). */
 export function previewHtml(items: readonly PreviewItem[], info: { title: string; total: number; parameters: Record<string, unknown> }): string {
   // JSON inside <script>: escape '<' so no '</script>' can end it early
   const json = JSON.stringify(items).replace(/</g, '\\u003c');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(info.title)}</title>
-<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; background: #15171b; color: #ddd; }
-code { color: #9cf; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: .8rem; }
+  return `${pageHead(info.title, `.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: .8rem; }
 figure { margin: 0; background: #1d2026; padding: .4rem; border-radius: 6px; }
 .pair { display: flex; gap: .4rem; align-items: flex-start; }
 canvas { width: 220px; height: 220px; border-radius: 3px; }
 img.flow { width: 72px; height: 72px; image-rendering: pixelated; border-radius: 3px; }
 figcaption { font-size: 12px; margin-top: .3rem; color: #aaa; word-break: break-all; }
 .key span { display: inline-block; width: .8em; height: .8em; margin: 0 .3em 0 1em; vertical-align: middle; }
-</style>
-</head>
+`)}
 <body>
 <h1>${escapeHtml(info.title)}</h1>
 <p>${items.length} of ${info.total} samples. Parameters: <code>${escapeHtml(JSON.stringify(info.parameters))}</code></p>
